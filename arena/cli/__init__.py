@@ -1,0 +1,108 @@
+"""The `arena` command: parses, calls the library, renders. No SQL, no Docker calls here.
+
+Commands live in small modules (arena/cli/<area>.py) and are imported only when invoked,
+so `arena ps` does not pay for importing Locust. Any ArenaError becomes one line on stderr
+with a hint and exit code 2; --debug (or ARENA_DEBUG=1) shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+
+import click
+
+from arena import __version__, console
+from arena.errors import ArenaError
+
+# command name -> "module:function"; loaded lazily.
+COMMANDS = {
+    "engines": "arena.cli.lifecycle:engines",
+    "up": "arena.cli.lifecycle:up",
+    "ps": "arena.cli.lifecycle:ps",
+    "down": "arena.cli.lifecycle:down",
+    "logs": "arena.cli.lifecycle:logs",
+    "sql": "arena.cli.lifecycle:sql",
+    "inspect": "arena.cli.data:inspect",
+    "schema": "arena.cli.data:schema",
+    "seed": "arena.cli.data:seed",
+    "load": "arena.cli.load:load",
+    "worker": "arena.cli.load:worker",
+}
+
+
+class ArenaGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [name for name in COMMANDS if self._load(name) is not None]
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        return self._load(name)
+
+    @staticmethod
+    def _load(name: str) -> click.Command | None:
+        target = COMMANDS.get(name)
+        if target is None:
+            return None
+        module_name, attr = target.split(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:  # an area not built yet
+                return None
+            raise
+        return getattr(module, attr, None)
+
+    def resolve_command(self, ctx, args):
+        name = args[0] if args else None
+        if name and not name.startswith("-") and self.get_command(ctx, name) is None:
+            from arena.errors import UnknownNameError
+
+            raise click.UsageError(
+                UnknownNameError("command", name, self.list_commands(ctx)).one_line()
+            )
+        return super().resolve_command(ctx, args)
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except ArenaError as exc:
+            if debug_enabled(ctx):
+                raise
+            console.error(exc.one_line(), exc.details)
+            ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            console.error("Interrupted.")
+            ctx.exit(130)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:
+            if debug_enabled(ctx):
+                raise
+            console.error(
+                f"Internal error: {type(exc).__name__}: {' '.join(str(exc).split())} "
+                "Hint: rerun with --debug for the traceback, and report it."
+            )
+            ctx.exit(1)
+
+
+def debug_enabled(ctx: click.Context) -> bool:
+    root = ctx.find_root()
+    return bool((root.obj or {}).get("debug")) or os.environ.get("ARENA_DEBUG") == "1"
+
+
+@click.group(cls=ArenaGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="arena")
+@click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """arena: start database engines side by side, seed them identically, load them with the
+    same shapes, and compare them on real numbers.
+
+    State lives in ./.arena/ of the current directory (like docker compose).
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+
+
+def main() -> None:
+    cli(prog_name="arena")

@@ -1,0 +1,187 @@
+"""engines, up, ps, down, logs, sql."""
+
+from __future__ import annotations
+
+import click
+
+from arena import console, lifecycle
+from arena.cli.options import engine_list, json_option, per_engine
+from arena.engines import all_engines, get_engine
+from arena.errors import ArenaError
+from arena.models import StartOptions
+from arena.runtime import RUNTIME_CHOICES, get_runtime, runtimes_usable
+from arena.state import ProjectState
+
+
+@click.command()
+@json_option
+def engines(as_json: bool) -> None:
+    """List the engines and which runtimes can run each on this machine."""
+    state = ProjectState()
+    rows = []
+    for engine in all_engines():
+        usable = runtimes_usable(engine, state)
+        rows.append(
+            {
+                "engine": engine.name,
+                "name": engine.display_name,
+                "runtimes": usable,
+                "image": engine.default_image,
+                "driver": engine.driver,
+            }
+        )
+    if as_json:
+        console.as_json(rows)
+        return
+    console.table(
+        (
+            (
+                r["engine"],
+                r["name"],
+                ", ".join(k for k, v in r["runtimes"].items() if v == "yes") or "none here",
+                "; ".join(f"{k} {v}" for k, v in r["runtimes"].items() if v != "yes"),
+            )
+            for r in rows
+        ),
+        ("engine", "name", "runs here with", "not available"),
+    )
+
+
+def _endpoint_rows(healths_or_results):
+    for ep, status in healths_or_results:
+        yield (
+            ep.engine, ep.runtime, ep.version, ep.address, ep.database, ep.user or "-", status,
+        )  # fmt: skip
+
+
+ENDPOINT_HEADERS = ("engine", "runtime", "version", "address", "database", "user", "status")
+
+
+@click.command()
+@click.argument("engine_names", nargs=-1, required=True, metavar="ENGINE...")
+@click.option(
+    "--runtime", default="auto", show_default=True, metavar="|".join(RUNTIME_CHOICES),
+    help="auto: docker when a daemon answers, else native binaries; SQLite is always embedded.",
+)  # fmt: skip
+@click.option(
+    "--port",
+    "ports",
+    multiple=True,
+    metavar="ENGINE=PORT",
+    help="Fixed port (default: a free one).",
+)
+@click.option(
+    "--image", "images", multiple=True, metavar="ENGINE=IMAGE", help="Override a docker image."
+)
+@click.option("--cpus", type=float, help="CPU limit for every engine (docker).")
+@click.option("--memory", help="Memory limit for every engine, e.g. 2g (docker).")
+@click.option("--network", type=click.Choice(["host", "bridge"]), help="Docker network mode.")
+@json_option
+def up(engine_names, runtime, ports, images, cpus, memory, network, as_json) -> None:
+    """Start engines (e.g. `arena up postgres mysql sqlite`) and wait until they accept
+    connections."""
+    names = engine_list(engine_names)
+    for name in names:
+        get_engine(name)  # unknown names fail before anything starts
+    port_map = per_engine(ports, "port", names)
+    image_map = per_engine(images, "image", names)
+    if memory:
+        from arena.units import parse_size
+
+        parse_size(memory)
+    options = {}
+    for name in names:
+        try:
+            port = int(port_map[name]) if name in port_map else None
+        except ValueError:
+            raise ArenaError(
+                f"Invalid port '{port_map[name]}'.", "Use a number, e.g. --port postgres=5433."
+            ) from None
+        options[name] = StartOptions(
+            port=port, image=image_map.get(name), cpus=cpus, memory=memory, network=network
+        )
+    results = lifecycle.up(names, runtime, options)
+    if as_json:
+        console.as_json(
+            [
+                {"engine": r.engine, "outcome": r.outcome, **(_public(r.endpoint) if r.endpoint else {}),
+                 **({"error": r.error.one_line()} if r.error else {})}
+                for r in results
+            ]
+        )  # fmt: skip
+    else:
+        ok = [(r.endpoint, r.outcome) for r in results if r.endpoint]
+        if ok:
+            console.table(_endpoint_rows(ok), ENDPOINT_HEADERS)
+    failed = [r for r in results if r.error]
+    for r in failed[1:]:
+        console.error(f"{r.engine}: {r.error.one_line()}", r.error.details)
+    if failed:
+        first = failed[0].error
+        raise ArenaError(f"{failed[0].engine}: {first.message}", first.hint, first.details)
+
+
+def _public(endpoint) -> dict:
+    data = endpoint.to_dict()
+    data.pop("password", None)
+    return data
+
+
+@click.command()
+@json_option
+def ps(as_json: bool) -> None:
+    """Show the engines this project has up, with live health."""
+    healths = lifecycle.ps()
+    if as_json:
+        console.as_json(
+            [{**_public(h.endpoint), "status": h.status, "detail": h.detail} for h in healths]
+        )
+        return
+    if not healths:
+        console.info("Nothing is up. Start engines with `arena up postgres mysql sqlite`.")
+        return
+    console.table(
+        _endpoint_rows(
+            (h.endpoint, h.status + (f" ({h.detail})" if h.detail else "")) for h in healths
+        ),
+        ENDPOINT_HEADERS,
+    )
+
+
+@click.command()
+@click.argument("engine_names", nargs=-1, metavar="[ENGINE...]")
+@click.option("--purge", is_flag=True, help="Also delete data directories / volumes.")
+def down(engine_names, purge: bool) -> None:
+    """Stop and remove engines (all of them when none are named)."""
+    outcomes = lifecycle.down(engine_list(engine_names) or None, purge=purge)
+    if not outcomes:
+        console.info("Nothing is up.")
+        return
+    for name, outcome in outcomes:
+        console.info(f"{name}: {outcome}")
+
+
+@click.command()
+@click.argument("engine_name", metavar="ENGINE")
+@click.option("--tail", default=50, show_default=True, help="How many lines.")
+def logs(engine_name: str, tail: int) -> None:
+    """Show an engine's server log (container log for docker)."""
+    state = ProjectState()
+    _, endpoint = lifecycle.require_endpoint(engine_name, state)
+    console.info(get_runtime(endpoint.runtime, state).logs(endpoint, tail))
+
+
+@click.command()
+@click.argument("engine_name", metavar="ENGINE")
+@click.argument("statement")
+@json_option
+def sql(engine_name: str, statement: str, as_json: bool) -> None:
+    """Run one SQL statement on an engine that is up and print the result."""
+    columns, rows = lifecycle.sql(engine_name, statement)
+    if as_json:
+        console.as_json([dict(zip(columns, row, strict=True)) for row in rows])
+    elif columns:
+        console.table(rows, columns)
+        console.info(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    else:
+        console.info("OK")

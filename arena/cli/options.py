@@ -1,0 +1,41 @@
+"""Reusable click options and value parsers, so every command spells them the same way."""
+
+from __future__ import annotations
+
+import click
+
+from arena.engines import ENGINES
+from arena.errors import ArenaError
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+
+
+def engine_list(values: tuple[str, ...] | list[str] | str | None) -> list[str]:
+    """Accept `postgres mysql`, `postgres,mysql` or a mix."""
+    if values is None:
+        return []
+    if isinstance(values, str):
+        values = [values]
+    return [v.strip().lower() for item in values for v in item.split(",") if v.strip()]
+
+
+def per_engine(values: tuple[str, ...], what: str, engines: list[str]) -> dict[str, str]:
+    """Parse repeated ENGINE=VALUE options; a bare VALUE applies when one engine is named."""
+    result: dict[str, str] = {}
+    for item in values:
+        if "=" in item:
+            name, value = item.split("=", 1)
+            name = name.strip().lower()
+            if name not in ENGINES:
+                from arena.errors import UnknownNameError
+
+                raise UnknownNameError("engine", name, ENGINES)
+            result[name] = value.strip()
+        elif len(engines) == 1:
+            result[engines[0]] = item.strip()
+        else:
+            raise ArenaError(
+                f"--{what} '{item}' does not say which engine it is for.",
+                f"Write --{what} ENGINE={item}.",
+            )
+    return result

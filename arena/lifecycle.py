@@ -1,0 +1,114 @@
+"""`arena up / ps / down / sql` as a library: what the CLI calls, with no printing."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from arena.engines import get_engine
+from arena.engines.base import Engine
+from arena.errors import ArenaError, NotUpError
+from arena.models import Endpoint, Health, StartOptions
+from arena.runtime import choose_runtime, get_runtime
+from arena.state import ProjectState
+
+
+@dataclass(frozen=True, slots=True)
+class UpResult:
+    endpoint: Endpoint | None
+    engine: str
+    outcome: str  # "started", "already up", "failed"
+    error: ArenaError | None = None
+
+
+def up(
+    names: list[str],
+    runtime_name: str = "auto",
+    options: dict[str, StartOptions] | None = None,
+    state: ProjectState | None = None,
+) -> list[UpResult]:
+    """Start each engine (concurrently), wait for readiness, record endpoints.
+
+    Every name and runtime is checked before anything starts. An engine that fails to start
+    leaves nothing behind; the others still start and are recorded.
+    """
+    state = state or ProjectState()
+    options = options or {}
+    engines = [get_engine(n) for n in dict.fromkeys(names)]
+    state.ensure_dir()
+    plans: list[tuple[Engine, object | None]] = []
+    results: dict[str, UpResult] = {}
+    for engine in engines:
+        existing = state.endpoint(engine.name)
+        if existing is not None:
+            health = get_runtime(existing.runtime, state).status(engine, existing)
+            if health.status == "up":
+                results[engine.name] = UpResult(health.endpoint, engine.name, "already up")
+                continue
+            # Recorded but dead (crash, reboot): clean up what is left and start afresh.
+            get_runtime(existing.runtime, state).stop(existing)
+            state.remove_endpoint(engine.name)
+        plans.append((engine, choose_runtime(runtime_name, engine, state)))
+
+    def start(plan: tuple) -> UpResult:
+        engine, runtime = plan
+        try:
+            endpoint = runtime.start(engine, options.get(engine.name, StartOptions()))
+        except ArenaError as exc:
+            return UpResult(None, engine.name, "failed", exc)
+        state.save_endpoint(endpoint)
+        return UpResult(endpoint, engine.name, "started")
+
+    with ThreadPoolExecutor(max_workers=max(1, len(plans))) as pool:
+        for result in pool.map(start, plans):
+            results[result.engine] = result
+    return [results[e.name] for e in engines]
+
+
+def ps(state: ProjectState | None = None) -> list[Health]:
+    """Live health of every engine the project has up (state file, plus runtime discovery)."""
+    state = state or ProjectState()
+    endpoints = state.endpoints()
+    from arena.runtime.docker import DockerRuntime, daemon_answers
+
+    if daemon_answers():
+        for found in DockerRuntime(state).discover():
+            endpoints.setdefault(found.engine, found)
+    healths = []
+    for name, endpoint in sorted(endpoints.items()):
+        runtime = get_runtime(endpoint.runtime, state)
+        healths.append(runtime.status(get_engine(name), endpoint))
+    return healths
+
+
+def down(
+    names: list[str] | None = None, purge: bool = False, state: ProjectState | None = None
+) -> list[tuple[str, str]]:
+    """Stop (and with purge, delete) the named engines, or all. Returns (engine, outcome)."""
+    state = state or ProjectState()
+    endpoints = {h.endpoint.engine: h.endpoint for h in ps(state)}
+    targets = [get_engine(n).name for n in names] if names else sorted(endpoints)
+    outcomes = []
+    for name in targets:
+        endpoint = endpoints.get(name)
+        if endpoint is None:
+            outcomes.append((name, "not up"))
+            continue
+        get_runtime(endpoint.runtime, state).stop(endpoint, purge=purge)
+        state.remove_endpoint(name)
+        outcomes.append((name, "removed" if purge else "stopped"))
+    return outcomes
+
+
+def require_endpoint(name: str, state: ProjectState | None = None) -> tuple[Engine, Endpoint]:
+    state = state or ProjectState()
+    engine = get_engine(name)
+    endpoint = state.endpoint(engine.name)
+    if endpoint is None:
+        raise NotUpError(f"{engine.name} is not up.", f"Run `arena up {engine.name}` first.")
+    return engine, endpoint
+
+
+def sql(name: str, statement: str, state: ProjectState | None = None):
+    engine, endpoint = require_endpoint(name, state)
+    return engine.execute(endpoint, statement)

@@ -1,0 +1,75 @@
+"""The runtime interface: how to start, stop, inspect and talk to a server process.
+
+One narrow interface for docker, native and embedded; engines supply the data (image, env,
+binaries, commands, probes), runtimes supply the mechanics.
+"""
+
+from __future__ import annotations
+
+import socket
+from abc import ABC, abstractmethod
+from typing import ClassVar
+
+from arena.engines.base import Engine
+from arena.errors import PortInUseError
+from arena.models import Endpoint, Health, StartOptions
+from arena.state import ProjectState
+
+
+class Runtime(ABC):
+    name: ClassVar[str]
+
+    def __init__(self, state: ProjectState) -> None:
+        self.state = state
+
+    @abstractmethod
+    def check_available(self, engine: Engine) -> None:
+        """Raise an ArenaError naming what to install when this runtime cannot run `engine`."""
+
+    @abstractmethod
+    def start(self, engine: Engine, options: StartOptions) -> Endpoint:
+        """Start the engine, wait until it accepts a real connection, return its endpoint."""
+
+    @abstractmethod
+    def stop(self, endpoint: Endpoint, purge: bool = False) -> None:
+        """Stop cleanly; with purge also delete its data."""
+
+    @abstractmethod
+    def status(self, engine: Engine, endpoint: Endpoint) -> Health:
+        """Live health: up, unhealthy (process there, no answer), crashed, down."""
+
+    @abstractmethod
+    def logs(self, endpoint: Endpoint, tail: int = 50) -> str:
+        """The server's last log lines."""
+
+    def discover(self) -> list[Endpoint]:
+        """Engines of this project the runtime can find without the state file."""
+        return []
+
+
+def free_port(requested: int | None = None) -> int:
+    """A free port on 127.0.0.1: the requested one if it is free, else any the kernel gives."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        if requested is None:
+            sock.bind(("127.0.0.1", 0))
+            return sock.getsockname()[1]
+        try:
+            sock.bind(("127.0.0.1", requested))
+        except OSError:
+            raise PortInUseError(
+                f"Port {requested} on 127.0.0.1 is already in use.",
+                "Pick another with --port ENGINE=PORT, or leave --port out for a free one.",
+            ) from None
+        return requested
+
+
+def tail_file(path, lines: int = 20) -> str:
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(0, 2)
+            size = fh.tell()
+            fh.seek(max(0, size - 64 * 1024))
+            text = fh.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+    return "\n".join(text.splitlines()[-lines:])
