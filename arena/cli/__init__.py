@@ -23,9 +23,9 @@ COMMANDS = {
     "down": "arena.cli.lifecycle:down",
     "logs": "arena.cli.lifecycle:logs",
     "sql": "arena.cli.lifecycle:sql",
-    "inspect": "arena.cli.data:inspect",
-    "schema": "arena.cli.data:schema",
-    "seed": "arena.cli.data:seed",
+    "inspect": "arena.cli.schema:inspect",
+    "schema": "arena.cli.schema:schema",
+    "seed": "arena.cli.seed:seed",
     "load": "arena.cli.load:load",
     "worker": "arena.cli.load:worker",
 }
