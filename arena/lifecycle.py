@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from arena.engines import get_engine
+from arena.engines import ENGINES, get_engine
 from arena.engines.base import Engine
 from arena.errors import ArenaError, NotUpError
 from arena.models import Endpoint, Health, StartOptions
@@ -97,7 +98,22 @@ def down(
         get_runtime(endpoint.runtime, state).stop(endpoint, purge=purge)
         state.remove_endpoint(name)
         outcomes.append((name, "removed" if purge else "stopped"))
+    if purge:
+        # Data left by engines that are no longer up (stopped earlier without --purge).
+        for name in [get_engine(n).name for n in names] if names else list(ENGINES):
+            if name not in endpoints and purge_leftovers(name, state):
+                outcomes.append((name, "purged leftover data"))
     return outcomes
+
+
+def purge_leftovers(name: str, state: ProjectState) -> bool:
+    """Delete the data a stopped engine left in .arena/ (native data dir, SQLite file)."""
+    removed = False
+    for folder in (state.dir / "native" / name, state.dir / name):
+        if folder.is_dir():
+            shutil.rmtree(folder, ignore_errors=True)
+            removed = True
+    return removed
 
 
 def require_endpoint(name: str, state: ProjectState | None = None) -> tuple[Engine, Endpoint]:

@@ -68,7 +68,7 @@ class ProjectState:
                     os.chmod(p, mode)  # mkdir's mode is filtered by the umask
                 except FileExistsError:  # another engine starting beside us made it
                     pass
-            if not os.access(path, os.W_OK | os.X_OK):
+            if not path.is_dir() or not os.access(path, os.W_OK | os.X_OK):
                 raise PermissionError(13, "Permission denied")
         except OSError as exc:
             raise StateError(

@@ -28,6 +28,9 @@ def choose_runtime(name: str, engine: Engine, state: ProjectState) -> Runtime:
     """The runtime that will host `engine`, checked to be usable here."""
     if name not in RUNTIME_CHOICES:
         raise UnknownNameError("runtime", name, RUNTIME_CHOICES)
+    if engine.runtimes == ("embedded",):
+        # SQLite has no server to place: it is in-process whatever runtime the others get.
+        return get_runtime("embedded", state)
     if name != "auto":
         if name not in engine.runtimes:
             raise RuntimeUnavailableError(
@@ -37,8 +40,6 @@ def choose_runtime(name: str, engine: Engine, state: ProjectState) -> Runtime:
         runtime = get_runtime(name, state)
         runtime.check_available(engine)
         return runtime
-    if "embedded" in engine.runtimes:
-        return get_runtime("embedded", state)
     if "docker" in engine.runtimes and daemon_answers():
         return get_runtime("docker", state)
     if "native" in engine.runtimes:

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Install the system packages and Python packages arena's tests need, on a fresh Debian
+# bookworm machine. Idempotent: skips what is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DEBIAN_FRONTEND=noninteractive
+
+packages=()
+ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || packages+=(postgresql)
+ls /usr/lib/postgresql/*/bin/pgbench >/dev/null 2>&1 || packages+=(postgresql-contrib)
+command -v mariadbd >/dev/null 2>&1 || packages+=(mariadb-server)
+command -v sysbench >/dev/null 2>&1 || packages+=(sysbench)
+dpkg -s unixodbc >/dev/null 2>&1 || packages+=(unixodbc)
+dpkg -s tdsodbc >/dev/null 2>&1 || packages+=(tdsodbc)
+command -v make >/dev/null 2>&1 || packages+=(make)
+
+if [ ${#packages[@]} -gt 0 ]; then
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "arena: need root to apt-get install ${packages[*]}" >&2
+        exit 1
+    fi
+    # Keep the packages' post-install scripts from starting system-wide servers:
+    # arena starts its own, on free loopback ports.
+    policy=/usr/sbin/policy-rc.d
+    created_policy=0
+    if [ ! -e "$policy" ]; then
+        printf '#!/bin/sh\nexit 101\n' > "$policy"
+        chmod +x "$policy"
+        created_policy=1
+    fi
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${packages[@]}"
+    if [ "$created_policy" = 1 ]; then rm -f "$policy"; fi
+fi
+
+python3 -m pip install -q --disable-pip-version-check -e '.[test]'

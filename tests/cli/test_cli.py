@@ -1,0 +1,149 @@
+"""The CLI through CliRunner: help everywhere, one-line errors with exit 2, JSON output."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+
+import pytest
+from click.testing import CliRunner
+
+from arena import __version__
+from arena.cli import COMMANDS, cli
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def invoke(runner, *args):
+    return runner.invoke(cli, list(args), catch_exceptions=False)
+
+
+def test_version(runner):
+    result = invoke(runner, "--version")
+    assert result.exit_code == 0 and __version__ in result.output
+
+
+def test_every_command_has_help(runner):
+    top = invoke(runner, "--help")
+    assert top.exit_code == 0
+    listed = cli.list_commands(None)
+    assert {"engines", "up", "ps", "down", "sql", "logs"} <= set(listed)
+    for name in listed:
+        for flag in ("-h", "--help"):
+            result = invoke(runner, name, flag)
+            assert result.exit_code == 0, name
+            assert "Usage:" in result.output
+        assert cli.get_command(None, name).help, f"{name} has no help text"
+    assert set(listed) <= set(COMMANDS)
+
+
+def test_unknown_command_suggests(runner, project):
+    result = invoke(runner, "pss")
+    assert result.exit_code == 2
+    assert "Did you mean ps?" in result.output
+
+
+def test_engines_lists_runtimes(runner, project):
+    result = invoke(runner, "engines", "--json")
+    assert result.exit_code == 0
+    rows = {r["engine"]: r for r in json.loads(result.output)}
+    assert rows["sqlite"]["runtimes"] == {"embedded": "yes"}
+    assert rows["postgres"]["runtimes"]["native"] == "yes"  # CI installs the binaries
+    assert rows["mariadb"]["runtimes"]["native"] == "yes"
+    assert rows["sqlserver"]["runtimes"].keys() == {"docker"}
+
+
+def _one_line_error(result) -> str:
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1, result.output
+    assert "Traceback" not in result.output
+    assert "Hint:" in lines[0]
+    return lines[0]
+
+
+def test_unknown_engine(runner, project):
+    line = _one_line_error(invoke(runner, "up", "postgress"))
+    assert "Unknown engine 'postgress'. Did you mean postgres?" in line
+    assert not (project.dir / "state.json").exists(), "nothing starts on bad input"
+
+
+def test_unknown_runtime(runner, project):
+    line = _one_line_error(invoke(runner, "up", "postgres", "--runtime", "dockr"))
+    assert "Unknown runtime 'dockr'. Did you mean docker?" in line
+
+
+def test_engine_without_that_runtime(runner, project):
+    line = _one_line_error(invoke(runner, "up", "sqlserver", "--runtime", "native"))
+    assert "SQL Server" in line and "docker" in line
+
+
+def test_sql_on_engine_that_is_not_up(runner, project):
+    line = _one_line_error(invoke(runner, "sql", "postgres", "SELECT 1"))
+    assert "postgres is not up" in line and "arena up postgres" in line
+
+
+def test_down_with_nothing_up(runner, project):
+    result = invoke(runner, "down")
+    assert result.exit_code == 0
+    assert "Nothing is up" in result.output
+
+
+def test_ps_with_nothing_up(runner, project):
+    result = invoke(runner, "ps", "--json")
+    assert result.exit_code == 0 and json.loads(result.output) == []
+
+
+def test_state_dir_not_writable(runner, project):
+    (project.root / ".arena").write_text("a file where the directory should be")
+    line = _one_line_error(invoke(runner, "up", "sqlite"))
+    assert "Cannot write arena's state directory" in line
+
+
+def test_port_in_use(runner, project):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        line = _one_line_error(
+            invoke(runner, "up", "postgres", "--runtime", "native", "--port", str(port))
+        )
+    assert f"Port {port} on 127.0.0.1 is already in use" in line
+
+
+def test_ambiguous_per_engine_option(runner, project):
+    line = _one_line_error(invoke(runner, "up", "postgres", "mariadb", "--port", "5433"))
+    assert "--port ENGINE=5433" in line
+
+
+def test_sqlite_lifecycle(runner, project):
+    result = invoke(runner, "up", "sqlite")
+    assert result.exit_code == 0 and "SQLite 3." in result.output and "started" in result.output
+    again = invoke(runner, "up", "sqlite")
+    assert "already up" in again.output
+    assert invoke(runner, "sql", "sqlite", "CREATE TABLE t (a INTEGER, b TEXT)").exit_code == 0
+    assert invoke(runner, "sql", "sqlite", "INSERT INTO t VALUES (1, 'x'), (2, 'y')").exit_code == 0
+    rows = json.loads(
+        invoke(runner, "sql", "sqlite", "SELECT a, b FROM t ORDER BY a", "--json").output
+    )
+    assert rows == [{"a": 1, "b": "x"}, {"a": 2, "b": "y"}]
+    bad = _one_line_error(invoke(runner, "sql", "sqlite", "SELEC 1"))
+    assert 'near "SELEC": syntax error' in bad
+    ps = json.loads(invoke(runner, "ps", "--json").output)
+    assert [(p["engine"], p["status"]) for p in ps] == [("sqlite", "up")]
+    assert "password" not in ps[0]
+    db_file = ps[0]["path"]
+    assert oct(os.stat(db_file).st_mode & 0o777) == "0o600"
+    down = invoke(runner, "down", "--purge")
+    assert "sqlite: removed" in down.output
+    assert not os.path.exists(db_file)
+
+
+def test_debug_shows_the_traceback(runner, project):
+    result = runner.invoke(cli, ["--debug", "up", "postgress"])
+    assert result.exit_code != 0
+    assert result.exception is not None  # raised instead of being turned into one line
