@@ -1,0 +1,88 @@
+"""Catalog type names -> arena's logical types (arena.engines.base.LOGICAL_TYPES plus "enum").
+
+Generators work on the logical type, so a PostgreSQL `character varying`, a MySQL `varchar`
+and a SQL Server `nvarchar` all get the same values. A type no generator knows maps to
+"unknown"; seeding then names the table.column and its type instead of guessing.
+"""
+
+from __future__ import annotations
+
+import re
+
+UNKNOWN = "unknown"
+
+_EXACT = {
+    # integers
+    "smallint": "smallint", "int2": "smallint", "tinyint": "smallint", "year": "smallint",
+    "integer": "int", "int": "int", "int4": "int", "mediumint": "int", "serial": "int",
+    "bigint": "bigint", "int8": "bigint", "bigserial": "bigint",
+    # exact and approximate numbers
+    "numeric": "decimal", "decimal": "decimal", "money": "decimal", "smallmoney": "decimal",
+    "real": "float", "float4": "float", "float8": "float", "float": "float",
+    "double": "float", "double precision": "float",
+    "boolean": "bool", "bool": "bool", "bit": "bool",
+    # strings
+    "character": "char", "char": "char", "nchar": "char", "bpchar": "char",
+    "character varying": "varchar", "varchar": "varchar", "nvarchar": "varchar",
+    "text": "text", "tinytext": "text", "mediumtext": "text", "longtext": "text",
+    "ntext": "text", "citext": "text", "clob": "text",
+    # time
+    "date": "date",
+    "time": "time", "time without time zone": "time",
+    "timestamp without time zone": "timestamp", "datetime": "timestamp",
+    "datetime2": "timestamp", "smalldatetime": "timestamp",
+    "timestamp with time zone": "timestamptz", "timestamptz": "timestamptz",
+    "datetimeoffset": "timestamptz",
+    # the rest
+    "json": "json", "jsonb": "json",
+    "uuid": "uuid", "uniqueidentifier": "uuid",
+    "bytea": "blob", "blob": "blob", "tinyblob": "blob", "mediumblob": "blob",
+    "longblob": "blob", "binary": "blob", "varbinary": "blob", "image": "blob",
+    "enum": "enum",
+}  # fmt: skip
+
+
+def logical_type(data_type: str, family: str) -> str:
+    """The logical type of a catalog `data_type` (lower-case, without length) on `family`."""
+    name = data_type.strip().lower()
+    if name == "timestamp":
+        # MySQL's TIMESTAMP converts to UTC and back (arena renders timestamptz as it);
+        # PostgreSQL's and SQLite's plain timestamp has no zone. SQL Server's timestamp is
+        # rowversion, which is generated anyway.
+        return "timestamptz" if family == "mysql" else "timestamp"
+    return _EXACT.get(name, UNKNOWN)
+
+
+_DECLARED = re.compile(r"^\s*([a-z][a-z0-9_ ]*?)\s*(?:\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\))?\s*$")
+
+
+def sqlite_declared(declared: str) -> tuple[str, int | None, int | None, int | None]:
+    """SQLite keeps the type name as written: (logical, length, precision, scale).
+
+    Known names map like the other engines; anything else falls back to SQLite's own
+    affinity rules (https://www.sqlite.org/datatype3.html#determination_of_column_affinity).
+    """
+    match = _DECLARED.match(declared.lower())
+    name, first, second = (
+        (match.group(1), match.group(2), match.group(3)) if match else ("", None, None)
+    )
+    logical = logical_type(name, "sqlite") if name else "blob"
+    if logical == UNKNOWN:
+        upper = declared.upper()
+        if "INT" in upper:
+            logical = "int"
+        elif any(word in upper for word in ("CHAR", "CLOB", "TEXT")):
+            logical = "text"
+        elif "BLOB" in upper or not upper.strip():
+            logical = "blob"
+        elif any(word in upper for word in ("REAL", "FLOA", "DOUB")):
+            logical = "float"
+        else:
+            logical = "decimal"
+    length = precision = scale = None
+    if first is not None:
+        if logical in ("char", "varchar"):
+            length = int(first)
+        elif logical == "decimal":
+            precision, scale = int(first), int(second or 0)
+    return logical, length, precision, scale
