@@ -11,12 +11,12 @@ test: lint
 	$(PYTHON) -m pytest -q
 
 lint:
-	$(PYTHON) -m ruff check arena tests benchmarks
-	$(PYTHON) -m ruff format --check arena tests benchmarks
+	$(PYTHON) -m ruff check .
+	$(PYTHON) -m ruff format --check .
 
 format:
-	$(PYTHON) -m ruff format arena tests benchmarks
-	$(PYTHON) -m ruff check --fix arena tests benchmarks
+	$(PYTHON) -m ruff format .
+	$(PYTHON) -m ruff check --fix .
 
 demo:
 	bash scripts/demo.sh
