@@ -132,3 +132,37 @@ def test_unknown_schema_name_suggests_the_closest():
 def test_malformed_definitions_fail_with_the_place(spec, message):
     with pytest.raises(ArenaError, match=message):
         schemas.parse_domain("x", spec, "x.yaml")
+
+
+def test_sqlserver_catalog_queries_parse_as_tsql():
+    from arena.introspect import sqlserver
+
+    for query in sqlserver.QUERIES:
+        assert sqlglot.parse_one(query, read="tsql") is not None
+
+
+def test_every_domain_is_defined():
+    assert available() == list(schemas.SCHEMA_NAMES)
+
+
+@pytest.mark.parametrize(
+    ("name", "table", "column", "target"),
+    [
+        ("ecommerce", "categories", "parent_id", "categories"),
+        ("cms", "comments", "parent_id", "comments"),
+        ("cms", "pages", "parent_id", "pages"),
+        ("project", "tasks", "parent_id", "tasks"),
+        ("project", "task_dependencies", "depends_on_id", "tasks"),
+        ("social", "posts", "reply_to_id", "posts"),
+    ],
+)
+def test_self_references_and_hierarchies_are_there(name, table, column, target):
+    fks = schemas.definition(name).schema.table(table).foreign_keys
+    assert any(fk.columns == (column,) and fk.ref_table == target for fk in fks)
+
+
+def test_timeseries_readings_are_partitioned_on_postgres_only():
+    pg = "\n".join(schemas.render("timeseries", get_engine("postgres")))
+    assert 'PARTITION BY RANGE ("recorded_at")' in pg
+    assert 'CREATE TABLE "readings_default" PARTITION OF "readings" DEFAULT' in pg
+    assert "PARTITION" not in "\n".join(schemas.render("timeseries", get_engine("mariadb")))
