@@ -8,7 +8,8 @@
 #      mysql:8.4) unless real images with those names are already present.
 # Idempotent: every step is skipped when already done.
 #
-# Usage: scripts/docker-ci.sh [all|install|daemon|images]   (default: all)
+# Usage: scripts/docker-ci.sh [all|install|daemon|images]   (default: all; `make images` runs
+#        the images step as --images-only)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -91,7 +92,7 @@ build_images() {
 case "$STEP" in
     all) install_packages; start_daemon; build_images ;;
     install) install_packages ;;
-    daemon) install_packages; start_daemon ;;
-    images) build_images ;;
+    daemon | --daemon-only) install_packages; start_daemon ;;
+    images | --images-only) build_images ;;
     *) echo "usage: $0 [all|install|daemon|images]" >&2; exit 2 ;;
 esac

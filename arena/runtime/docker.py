@@ -551,7 +551,7 @@ class DockerRuntime(Runtime):
             try:
                 if container.status == "running":
                     container.stop(timeout=meta.get("stop_timeout") or 30)
-                container.remove(force=True)
+                container.remove(v=True, force=True)  # v: anonymous volumes only
             except NotFound:
                 pass
 

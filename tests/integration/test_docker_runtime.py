@@ -163,6 +163,7 @@ def test_image_override_and_missing_image(docker_project, client):
 def test_container_exiting_during_start_shows_its_log_and_leaves_nothing(docker_project, client):
     # The mariadb image given a postgres command line: its entrypoint execs `postgres`,
     # which does not exist there, and the container exits at once.
+    dangling_before = {v.name for v in client.volumes.list(filters={"dangling": True})}
     result = run("up", "postgres", "--runtime", "docker", "--image", "postgres=mariadb:11")
     assert result.exit_code == 2
     first, *details = result.output.splitlines()
@@ -171,6 +172,8 @@ def test_container_exiting_during_start_shows_its_log_and_leaves_nothing(docker_
     assert any("postgres" in line and "not found" in line for line in details)
     assert project_containers(client, docker_project) == []
     assert project_volumes(client, docker_project) == []  # it was created by this start
+    # Nor the anonymous volume the mariadb image declares for /var/lib/mysql.
+    assert {v.name for v in client.volumes.list(filters={"dangling": True})} <= dangling_before
 
 
 def test_port_taken(docker_project, client):

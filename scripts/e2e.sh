@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# `make e2e`: arena end to end on real servers, failing loudly on any step.
+#   up (docker when a daemon answers, else native) postgres mariadb sqlite -> ps -> sql on
+#   each -> down --purge.  Later issues append their steps (schema, seed, load, report)
+#   between the marked lines.
+# Runs in a scratch project (ARENA_E2E_DIR, default a new temp dir) so it never touches your
+# own .arena/. ARENA_E2E_RUNTIME=docker|native forces the runtime.
+set -euo pipefail
+
+e2e_dir="${ARENA_E2E_DIR:-$(mktemp -d /tmp/arena-e2e-XXXXXX)}"
+chmod 755 "$e2e_dir" # native servers run unprivileged and must traverse into .arena/
+cd "$e2e_dir"
+export ARENA_PROJECT_DIR="$e2e_dir"
+
+if [ -n "${ARENA_E2E_RUNTIME:-}" ]; then
+    runtime="$ARENA_E2E_RUNTIME"
+elif docker info >/dev/null 2>&1; then
+    runtime=docker
+else
+    runtime=native
+fi
+engines=(postgres mariadb sqlite)
+
+step() { printf '\n==> e2e [%s]: %s\n' "$runtime" "$*"; }
+failed() {
+    local code=$?
+    echo "e2e FAILED (exit $code) at: $BASH_COMMAND" >&2
+    arena ps >&2 || true
+    for engine in postgres mariadb; do
+        echo "--- last log lines of $engine ---" >&2
+        arena logs "$engine" --tail 15 >&2 || true
+    done
+    arena down --purge >/dev/null 2>&1 || true
+    exit "$code"
+}
+trap failed ERR
+
+step "project $e2e_dir"
+step "arena up ${engines[*]} --runtime $runtime"
+arena up "${engines[@]}" --runtime "$runtime"
+
+step "arena ps (every engine up, on the chosen runtime)"
+arena ps
+arena ps --json | python3 -c '
+import json, sys
+rows = {r["engine"]: r for r in json.load(sys.stdin)}
+want, runtime = set(sys.argv[1].split()), sys.argv[2]
+assert set(rows) == want, f"engines up: {sorted(rows)}, expected {sorted(want)}"
+for name, row in rows.items():
+    assert row["status"] == "up", f"{name} is {row['status']}: {row['detail']}"
+    expected = "embedded" if name == "sqlite" else runtime
+    assert row["runtime"] == expected, f"{name} runs on {row['runtime']}, not {expected}"
+' "${engines[*]}" "$runtime"
+
+step "arena sql on each engine"
+for engine in "${engines[@]}"; do
+    arena sql "$engine" "SELECT 1 AS answer"
+done
+
+# ---- later pipeline steps (schema, seed, load, report) go here ----
+
+step "arena down --purge"
+arena down --purge
+trap - ERR
+if [ -z "${ARENA_E2E_DIR:-}" ]; then
+    rm -rf "$e2e_dir"
+fi
+echo
+echo "e2e OK ($runtime)"
