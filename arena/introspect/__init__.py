@@ -51,7 +51,8 @@ def introspect(engine: Engine, endpoint: Endpoint, tables: list[str] | None = No
         if name not in known:
             if not known:
                 raise no_tables_error(engine, endpoint)
-            raise UnknownNameError(f"table on {engine.name}", name, known)
+            shown = ", ".join(sorted(known)[:20]) + (" ..." if len(known) > 20 else "")
+            raise UnknownNameError("table", name, known, f"{engine.name} has: {shown}.")
     wanted = set(tables)
     return Schema(
         engine=schema.engine,

@@ -155,7 +155,7 @@ def read_schema(engine: Any, conn: Any) -> Schema:
                 columns=tuple(r[2] for r in fk_rows),
                 ref_table=fk_rows[0][3],
                 ref_columns=tuple(r[4] for r in fk_rows),
-                on_delete=delete_rule(fk_rows[0][5]),
+                on_delete=_same_as_no_action(delete_rule(fk_rows[0][5])),
             )
         )
 
@@ -166,6 +166,12 @@ def read_schema(engine: Any, conn: Any) -> Schema:
         target.checks.append(parse_check(name, clause, engine.sqlglot_dialect))
 
     return Schema(engine=engine.name, tables=tuple(p.freeze() for p in parts.values()))
+
+
+def _same_as_no_action(rule: str) -> str:
+    """InnoDB checks immediately either way, so RESTRICT is NO ACTION; MariaDB reports the
+    default as RESTRICT. https://dev.mysql.com/doc/refman/8.4/en/create-table-foreign-keys.html"""
+    return "NO ACTION" if rule == "RESTRICT" else rule
 
 
 def _check_rows(rows) -> list[tuple]:
