@@ -100,15 +100,19 @@ def down(
         outcomes.append((name, "removed" if purge else "stopped"))
     if purge:
         # Data left by engines that are no longer up (stopped earlier without --purge).
+        from arena.runtime.docker import DockerRuntime, daemon_answers
+
+        docker = DockerRuntime(state) if daemon_answers() else None
         for name in [get_engine(n).name for n in names] if names else list(ENGINES):
-            if name not in endpoints and purge_leftovers(name, state):
+            if name not in endpoints and purge_leftovers(name, state, docker):
                 outcomes.append((name, "purged leftover data"))
     return outcomes
 
 
-def purge_leftovers(name: str, state: ProjectState) -> bool:
-    """Delete the data a stopped engine left in .arena/ (native data dir, SQLite file)."""
-    removed = False
+def purge_leftovers(name: str, state: ProjectState, docker=None) -> bool:
+    """Delete the data a stopped engine left: .arena/ (native data dir, SQLite file) and,
+    when a Docker daemon answers, the engine's named volumes."""
+    removed = docker is not None and docker.remove_volumes(name)
     for folder in (state.dir / "native" / name, state.dir / name):
         if folder.is_dir():
             shutil.rmtree(folder, ignore_errors=True)

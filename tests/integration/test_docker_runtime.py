@@ -95,6 +95,11 @@ def test_up_ps_sql_down_with_real_containers(docker_project, client):
     assert down.exit_code == 0
     assert project_containers(client, docker_project) == []
     assert len(project_volumes(client, docker_project)) == 3  # data kept without --purge
+    purge = run("down", "--purge")
+    assert purge.exit_code == 0
+    for name in rows:
+        assert f"{name}: purged leftover data" in purge.output
+    assert project_volumes(client, docker_project) == []
 
 
 def test_ps_finds_containers_by_label_when_the_state_file_is_lost(docker_project):
