@@ -257,3 +257,31 @@ def test_supabase_without_the_postgrest_image_says_which_image(docker_project, c
     with pytest.raises(ArenaError, match=r"postgrest/postgrest:v12\.2\.3 is not present"):
         runtime.start(get_engine("supabase"), StartOptions(image="postgres:16"))
     assert project_containers(client, docker_project) == []
+
+
+def test_supabase_roles_apply_on_the_standin_postgres(docker_project):
+    """The SQL the docker runtime runs after starting supabase/postgres, on a real server:
+    idempotent, and `authenticator` then logs in over TCP as PostgREST would."""
+    from arena.engines import get_engine
+    from arena.runtime.docker import supabase_roles_sql
+
+    assert run("up", "postgres", "--runtime", "docker").exit_code == 0
+    endpoint = docker_project.endpoint("postgres")
+    engine = get_engine("supabase")
+    for _ in range(2):
+        conn = engine.connect(endpoint)
+        try:
+            for statement in supabase_roles_sql(endpoint.password):
+                conn.cursor().execute(statement)
+        finally:
+            conn.close()
+    _, roles = engine.execute(
+        endpoint,
+        "SELECT rolname, rolcanlogin FROM pg_roles WHERE rolname IN "
+        "('anon', 'authenticated', 'service_role', 'authenticator') ORDER BY rolname",
+    )
+    assert roles == [
+        ("anon", False), ("authenticated", False), ("authenticator", True),
+        ("service_role", False),
+    ]  # fmt: skip
+    assert engine.probe(endpoint.replace(user="authenticator")).startswith("PostgreSQL 15.")
