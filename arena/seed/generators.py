@@ -1,0 +1,698 @@
+"""Column generators: vectorised, deterministic, random-access (see arena/seed/random.py).
+
+`Gen.generate(rows)` returns the values of the given absolute row numbers. `unique=True`
+asks for distinct values for distinct rows; generators that can promise it say so with
+`can_be_unique` and `capacity` (how many distinct values exist). `infer()` picks a generator
+from a column's name, type and CHECK constraints; `build()` makes one from a seeds YAML spec.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from arena.errors import ArenaError
+from arena.schema import Column
+from arena.seed import random as rnd
+from arena.seed import words
+from arena.seed.values import Pool, Values
+
+# Timestamps default to the two years before this fixed instant: a wall-clock "now" would
+# make two runs of the same seed differ. Configurable per column (start/end).
+DEFAULT_END = int(np.datetime64("2025-01-01T00:00:00", "s").astype(np.int64))
+DEFAULT_SPAN_DAYS = 730
+# Share of rows per hour of the day (quiet nights, a lunch bump, an evening peak) and per
+# day of the week, Monday first: the daily and weekly patterns of real traffic.
+HOUR_WEIGHTS = np.array(
+    [2, 1, 1, 1, 1, 2, 3, 5, 7, 8, 8, 9, 10, 9, 8, 8, 8, 9, 10, 11, 12, 10, 7, 4], dtype=float
+)
+WEEKDAY_WEIGHTS = np.array([1.0, 1.0, 1.0, 1.0, 1.05, 0.8, 0.7])
+POOL_SIZE = 4096
+
+# Largest values per integer type (signed), for ranges without a CHECK.
+INT_MAX = {"smallint": 32_767, "int": 2_147_483_647, "bigint": 9_007_199_254_740_991}
+
+
+class Gen:
+    kind = "int"
+    can_be_unique = False
+    capacity: int | None = None  # distinct values available (None: as many as rows)
+
+    def __init__(self, key: np.uint64) -> None:
+        self.key = key
+
+    def generate(self, rows: np.ndarray, unique: bool = False) -> Values:
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        return type(self).__name__.removesuffix("Gen").lower()
+
+
+# -- numbers --------------------------------------------------------------------------------
+
+
+class SequenceGen(Gen):
+    """1, 2, 3...: integer primary keys and identity columns (explicit ids, see loaders)."""
+
+    can_be_unique = True
+
+    def __init__(self, key: np.uint64, start: int = 1) -> None:
+        super().__init__(key)
+        self.start = start
+
+    def generate(self, rows, unique=False):
+        return Values("int", rows.astype(np.int64) + self.start)
+
+
+class IntGen(Gen):
+    can_be_unique = True
+
+    def __init__(self, key, low: int, high: int, skew: float = 0.0) -> None:
+        super().__init__(key)
+        if high < low:
+            raise ValueError(f"empty range [{low}, {high}]")
+        self.low, self.high, self.skew = int(low), int(high), skew
+        self.capacity = self.high - self.low + 1
+        self.perm = rnd.Permutation(self.capacity, key)
+
+    def generate(self, rows, unique=False):
+        n = self.capacity
+        if unique:
+            return Values("int", self.low + self.perm(rows % n))
+        u = rnd.uniform(rows, self.key)
+        offsets = rnd.zipf_rank(u, n, self.skew) if self.skew else np.minimum((u * n), n - 1)
+        return Values("int", self.low + offsets.astype(np.int64))
+
+
+class DecimalGen(Gen):
+    """Exact decimals within [low, high] at `scale` digits; lognormal around `median` (prices,
+    amounts: many small, a few large) or uniform."""
+
+    kind = "decimal"
+    can_be_unique = True
+
+    def __init__(self, key, low, high, scale: int, median: float | None = None, sigma=0.9):
+        super().__init__(key)
+        self.scale = scale
+        unit = 10**scale
+        self.low_i, self.high_i = int(np.ceil(low * unit)), int(np.floor(high * unit))
+        if self.high_i < self.low_i:
+            raise ValueError(f"empty range [{low}, {high}] at scale {scale}")
+        self.median, self.sigma = median, sigma
+        self.capacity = self.high_i - self.low_i + 1
+        self.perm = rnd.Permutation(self.capacity, key)
+
+    def generate(self, rows, unique=False):
+        if unique:
+            return Values("decimal", self.low_i + self.perm(rows % self.capacity), self.scale)
+        if self.median is not None:
+            raw = self.median * np.exp(self.sigma * rnd.normal(rows, self.key))
+            scaled = np.rint(raw * 10**self.scale).astype(np.int64)
+        else:
+            u = rnd.uniform(rows, self.key)
+            scaled = self.low_i + (u * self.capacity).astype(np.int64)
+        return Values("decimal", np.clip(scaled, self.low_i, self.high_i), self.scale)
+
+
+class BoolGen(Gen):
+    kind = "bool"
+    capacity = 2
+    can_be_unique = True
+
+    def __init__(self, key, p_true: float = 0.5) -> None:
+        super().__init__(key)
+        self.p_true = p_true
+
+    def generate(self, rows, unique=False):
+        if unique:
+            return Values("bool", (rows % 2) == 0)
+        return Values("bool", rnd.uniform(rows, self.key) < self.p_true)
+
+
+# -- choices and strings ------------------------------------------------------------------
+
+
+class ChoiceGen(Gen):
+    """One of a fixed list (enum labels, CHECK IN lists, status words), optionally weighted."""
+
+    can_be_unique = True
+
+    def __init__(self, key, values: list[Any], weights: list[float] | None = None) -> None:
+        super().__init__(key)
+        if not values:
+            raise ValueError("no values to choose from")
+        self.values = list(values)
+        self.weights = np.asarray(weights if weights else [1.0] * len(values), dtype=float)
+        if len(self.weights) != len(self.values):
+            raise ValueError("weights and values differ in length")
+        self.capacity = len(values)
+        if all(isinstance(v, bool) for v in values):
+            self.kind, self.array = "bool", np.array(values, dtype=bool)
+        elif all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+            self.kind, self.array = "int", np.array(values, dtype=np.int64)
+        elif all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+            self.scale = max(_decimals(v) for v in values)
+            self.kind = "decimal"
+            self.array = np.array([round(v * 10**self.scale) for v in values], dtype=np.int64)
+        else:
+            self.kind, self.pool = "str", Pool.of([str(v) for v in values])
+
+    def generate(self, rows, unique=False):
+        idx = (rows % self.capacity) if unique else rnd.weighted(rows, self.key, self.weights)
+        if self.kind == "str":
+            return Values("str", (self.pool, idx))
+        if self.kind == "decimal":
+            return Values("decimal", self.array[idx], self.scale)
+        return Values(self.kind, self.array[idx])
+
+
+def _decimals(value: float) -> int:
+    text = repr(float(value))
+    return len(text.split(".")[1].rstrip("0")) if "." in text else 0
+
+
+class PoolGen(Gen):
+    """A string from a pool built once per column (names, cities, sentences...)."""
+
+    kind = "str"
+    can_be_unique = True
+
+    def __init__(self, key, strings: list[str], skew: float = 0.0, label: str = "pool"):
+        super().__init__(key)
+        distinct = list(dict.fromkeys(strings))
+        self.pool = Pool.of(distinct)
+        self.capacity = len(distinct)
+        self.skew = skew
+        self.label = label
+        self.perm = rnd.Permutation(self.capacity, key)
+
+    def generate(self, rows, unique=False):
+        n = self.capacity
+        if unique:
+            idx = self.perm(rows % n)
+        else:
+            idx = self.perm(rnd.zipf_rank(rnd.uniform(rows, self.key), n, self.skew))
+        return Values("str", (self.pool, idx))
+
+    def describe(self) -> str:
+        return self.label
+
+
+class RowStringGen(Gen):
+    """A string built per row around the row number, so it is unique by construction
+    (emails, usernames, slugs, SKUs). Falls back to a compact token when the column is too
+    short for the pretty form."""
+
+    kind = "str"
+    can_be_unique = True
+
+    def __init__(self, key, build: Callable, max_len: int | None, label: str) -> None:
+        super().__init__(key)
+        self.build, self.max_len, self.label = build, max_len, label
+        if max_len is not None:
+            self.capacity = 36 ** min(max_len, 12)
+        self.token = TokenGen(key, min(max_len or 12, 12))
+
+    def generate(self, rows, unique=False):
+        values = self.build(self.key, rows)
+        if self.max_len is not None:
+            too_long = [i for i, v in enumerate(values) if len(v) > self.max_len]
+            if too_long:
+                tokens = self.token.strings(rows[too_long])
+                for i, token in zip(too_long, tokens, strict=True):
+                    values[i] = token
+        return Values("str", values)
+
+    def describe(self) -> str:
+        return self.label
+
+
+class TokenGen(Gen):
+    """Fixed-width base-36 codes of permuted row numbers: unique, compact, not sequential."""
+
+    kind = "str"
+    can_be_unique = True
+    ALPHABET = np.frombuffer(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", dtype=np.uint8)
+
+    def __init__(self, key, width: int, prefix: str = "") -> None:
+        super().__init__(key)
+        self.width, self.prefix = max(1, width), prefix
+        self.capacity = 36 ** min(self.width, 12)
+        self.perm = rnd.Permutation(min(self.capacity, 2**62), key)
+
+    def strings(self, rows: np.ndarray) -> list[str]:
+        codes = self.perm(rows % self.perm.n)
+        matrix = np.empty((len(rows), self.width), dtype=np.uint8)
+        rest = codes.copy()
+        for col in range(self.width - 1, -1, -1):
+            matrix[:, col] = self.ALPHABET[rest % 36]
+            rest //= 36
+        raw = matrix.view(f"S{self.width}").ravel().astype(str).tolist()
+        return [self.prefix + v for v in raw] if self.prefix else raw
+
+    def generate(self, rows, unique=False):
+        return Values("str", self.strings(rows))
+
+    def describe(self) -> str:
+        return "token"
+
+
+class UuidGen(Gen):
+    """Version-4-shaped UUIDs; the high half is a bijection of the row, so they are unique."""
+
+    kind = "str"
+    can_be_unique = True
+
+    def generate(self, rows, unique=False):
+        high = rnd.mix64(rows, self.key)
+        low = rnd.mix64(rows, self.key ^ np.uint64(0xA5A5A5A5))
+        low = (low & np.uint64(0x3FFFFFFFFFFFFFFF)) | np.uint64(0x8000000000000000)
+        text = [
+            f"{h >> 32:08x}-{(h >> 16) & 0xFFFF:04x}-4{h & 0xFFF:03x}-{lo >> 48:04x}-{lo & 0xFFFFFFFFFFFF:012x}"
+            for h, lo in zip(high.tolist(), low.tolist(), strict=True)
+        ]
+        return Values("str", text)
+
+
+class BytesGen(Gen):
+    kind = "bytes"
+
+    def __init__(self, key, length: int = 16) -> None:
+        super().__init__(key)
+        self.length = length
+
+    def generate(self, rows, unique=False):
+        words_needed = (self.length + 7) // 8
+        parts = [rnd.mix64(rows, self.key + np.uint64(i)) for i in range(words_needed)]
+        matrix = np.stack(parts, axis=1).view(np.uint8)[:, : self.length]
+        return Values("bytes", [bytes(r) for r in matrix])
+
+
+# -- time ---------------------------------------------------------------------------------
+
+
+class TimestampGen(Gen):
+    """Seconds in [start, end): days weighted by weekday, hours by the daily curve."""
+
+    kind = "timestamp"
+    can_be_unique = True
+
+    def __init__(self, key, start: int | None = None, end: int | None = None) -> None:
+        super().__init__(key)
+        self.end = DEFAULT_END if end is None else int(end)
+        self.start = self.end - DEFAULT_SPAN_DAYS * 86400 if start is None else int(start)
+        if self.end <= self.start:
+            raise ValueError("the time range is empty")
+        self.first_day = self.start // 86400
+        days = max(1, (self.end - self.start) // 86400)
+        weekday = (np.arange(self.first_day, self.first_day + days) + 3) % 7  # 1970-01-01: Thu
+        self.day_weights = WEEKDAY_WEIGHTS[weekday]
+        self.capacity = self.end - self.start
+        self.perm = rnd.Permutation(self.capacity, key)
+
+    def seconds(self, rows: np.ndarray, unique: bool = False) -> np.ndarray:
+        if unique:
+            return self.start + self.perm(rows % self.capacity)
+        day = self.first_day + rnd.weighted(rows, self.key, self.day_weights)
+        hour = rnd.weighted(rows, self.key ^ np.uint64(1), HOUR_WEIGHTS)
+        second = rnd.integers(rows, self.key ^ np.uint64(2), 3600)
+        return np.clip(day * 86400 + hour * 3600 + second, self.start, self.end - 1)
+
+    def generate(self, rows, unique=False):
+        return Values("timestamp", self.seconds(rows, unique))
+
+
+class DateGen(TimestampGen):
+    kind = "date"
+
+    def __init__(self, key, start=None, end=None) -> None:
+        super().__init__(key, start, end)
+        self.capacity = max(1, self.capacity // 86400)
+
+    def generate(self, rows, unique=False):
+        if unique:
+            return Values("date", self.first_day + self.perm(rows % self.capacity) % self.capacity)
+        return Values("date", self.seconds(rows) // 86400)
+
+
+class TimeGen(TimestampGen):
+    kind = "time"
+
+    def generate(self, rows, unique=False):
+        return Values("time", self.seconds(rows) % 86400)
+
+
+class AfterGen(Gen):
+    """A value after another column's value in the same row (updated_at >= created_at,
+    ends_at > starts_at): the base generator is re-run for the same rows (random-access)."""
+
+    def __init__(self, key, base: Gen, min_delta: float, max_delta: float, strict: bool) -> None:
+        super().__init__(key)
+        self.base, self.kind = base, base.kind
+        self.min_delta, self.max_delta, self.strict = min_delta, max_delta, strict
+
+    def generate(self, rows, unique=False):
+        base = self.base.generate(rows)
+        u = rnd.uniform(rows, self.key)
+        if self.kind == "decimal":
+            unit = 10**base.scale
+            delta = np.rint((self.min_delta + u * (self.max_delta - self.min_delta)) * unit)
+            delta = np.maximum(delta.astype(np.int64), 1 if self.strict else 0)
+            return Values("decimal", base.data + delta, base.scale)
+        # seconds for timestamps/times, days for dates, units for ints
+        delta = (self.min_delta + u * u * (self.max_delta - self.min_delta)).astype(np.int64)
+        delta = np.maximum(delta, 1 if self.strict else 0)
+        return Values(self.kind, base.data + delta)
+
+    def describe(self) -> str:
+        return f"after({self.base.describe()})"
+
+
+# -- what to generate for a column ---------------------------------------------------------
+
+
+def _title(rng: np.random.Generator, n_words: tuple[int, int]) -> str:
+    count = int(rng.integers(n_words[0], n_words[1] + 1))
+    text = " ".join(rng.choice(words.WORDS, count))
+    return text[:1].upper() + text[1:]
+
+
+def text_pool(key: np.uint64, max_len: int | None, n_words=(8, 60), sentences=True) -> list[str]:
+    rng = np.random.default_rng(int(key))
+    out = []
+    for _ in range(POOL_SIZE):
+        text = _title(rng, n_words)
+        if sentences:
+            text = re.sub(r"((?:\S+ ){7,12}\S+) ", lambda m: m.group(1) + ". ", text) + "."
+        out.append(_clip(text, max_len))
+    return out
+
+
+def _clip(text: str, max_len: int | None) -> str:
+    return text if max_len is None or len(text) <= max_len else text[:max_len].rstrip()
+
+
+def _combos(key: np.uint64, parts: list[list[str]], fmt: str, max_len: int | None) -> list[str]:
+    rng = np.random.default_rng(int(key))
+    return [
+        _clip(fmt.format(*(p[int(rng.integers(len(p)))] for p in parts)), max_len)
+        for _ in range(POOL_SIZE)
+    ]
+
+
+def _pick(key: np.uint64, rows: np.ndarray, vocab: list[str], salt: int) -> list[str]:
+    arr = np.array(vocab, dtype=object)
+    return arr[rnd.integers(rows, key ^ np.uint64(salt), len(vocab))].tolist()
+
+
+def _email(key, rows):
+    first = _pick(key, rows, words.FIRST_NAMES, 11)
+    last = _pick(key, rows, words.LAST_NAMES, 12)
+    domain = _pick(key, rows, words.EMAIL_DOMAINS, 13)
+    return [
+        f"{f.lower()}.{la.lower()}{r}@{d}"
+        for f, la, r, d in zip(first, last, rows.tolist(), domain, strict=True)
+    ]
+
+
+def _username(key, rows):
+    first = _pick(key, rows, words.FIRST_NAMES, 21)
+    last = _pick(key, rows, words.LAST_NAMES, 22)
+    return [
+        f"{f.lower()}_{la[:1].lower()}{r}"
+        for f, la, r in zip(first, last, rows.tolist(), strict=True)
+    ]
+
+
+def _slug(key, rows):
+    a = _pick(key, rows, words.WORDS, 31)
+    b = _pick(key, rows, words.WORDS, 32)
+    return [f"{x}-{y}-{r}" for x, y, r in zip(a, b, rows.tolist(), strict=True)]
+
+
+def _sku(key, rows):
+    perm = rnd.Permutation(36**8, key)
+    codes = perm(rows % perm.n).tolist()
+    return [f"SKU-{np.base_repr(c, 36).rjust(8, '0')}" for c in codes]
+
+
+def _url(key, rows):
+    a = _pick(key, rows, words.WORDS, 41)
+    return [f"https://example.com/{x}/{r}" for x, r in zip(a, rows.tolist(), strict=True)]
+
+
+def _phone(key, rows):
+    perm = rnd.Permutation(10**7, key)
+    return [f"+1-555-{n:07d}" for n in perm(rows % 10**7).tolist()]
+
+
+def _name_for_unique(key, rows):
+    a = _pick(key, rows, words.WORDS, 51)
+    return [f"{x.capitalize()} {r}" for x, r in zip(a, rows.tolist(), strict=True)]
+
+
+# Unique-by-construction string builders, by column name.
+ROW_BUILDERS: dict[str, Callable] = {
+    "email": _email, "username": _username, "slug": _slug, "sku": _sku, "url": _url,
+    "phone": _phone, "name": _name_for_unique,
+}  # fmt: skip
+
+STRING_RULES: list[tuple[str, str]] = [
+    (r"e_?mail", "email"),
+    (r"^(user_?name|login|handle|nick(name)?)$", "username"),
+    (r"slug", "slug"),
+    (r"(^|_)sku($|_)|product_code", "sku"),
+    (r"(url|website|link|homepage|avatar|image)", "url"),
+    (r"(phone|mobile|fax)", "phone"),
+    (r"^first_?name$|^given_?name$", "first_name"),
+    (r"^(last_?name|surname|family_?name)$", "last_name"),
+    (r"(full_?name|display_?name|author_?name|customer_?name|contact_?name)", "full_name"),
+    (r"(company|organi[sz]ation|vendor|supplier|brand)", "company"),
+    (r"(address|street)", "street"),
+    (r"city|town", "city"),
+    (r"(^|_)(state|region|province)$", "region"),
+    (r"country", "country"),
+    (r"(zip|postal|postcode)", "postcode"),
+    (r"(currency)", "currency"),
+    (r"(colou?r)", "color"),
+    (r"(status|state|stage|phase)$", "status"),
+    (r"(^|_)(ip|ip_address)$", "ip"),
+    (r"(description|body|content|text|comment|bio|note|message|summary|details|excerpt)", "text"),
+    (r"(title|subject|headline|label|caption)", "title"),
+    (r"(^|_)(code|ref|reference|token|key|hash)$", "token"),
+    (r"(^|_)name$", "product_name"),
+    (r"(^|_)(tag|word|keyword|category|type|kind)s?$", "word"),
+]
+
+NUMBER_RULES: list[tuple[str, dict]] = [
+    (r"(price|cost|amount|total|subtotal|balance|fee|salary|revenue|payment|tax)", {"median": 35.0, "sigma": 1.0}),
+    (r"(qty|quantity|count|stock|inventory|units|items)", {"low": 1, "high": 100, "skew": 1.2}),
+    (r"(rating|stars)", {"low": 1, "high": 5}),
+    (r"(score|percent|pct|progress)", {"low": 0, "high": 100}),
+    (r"(age)$", {"low": 18, "high": 90}),
+    (r"(year)$", {"low": 1990, "high": 2024}),
+    (r"(lat|latitude)$", {"low": -90, "high": 90}),
+    (r"(lon|lng|longitude)$", {"low": -180, "high": 180}),
+    (r"(weight|height|width|length|depth|size)", {"median": 10.0, "sigma": 0.8}),
+    (r"(position|sort|order|rank|priority|level|depth)", {"low": 0, "high": 100, "skew": 1.0}),
+]  # fmt: skip
+
+
+def string_kind(name: str) -> str | None:
+    lowered = name.lower()
+    for pattern, kind in STRING_RULES:
+        if re.search(pattern, lowered):
+            return kind
+    return None
+
+
+def string_gen(key, kind: str, max_len: int | None, unique: bool) -> Gen:
+    """The generator for a string column of this kind (see STRING_RULES)."""
+    if kind in ROW_BUILDERS and (unique or kind in ("email", "username", "slug", "sku", "url")):
+        return RowStringGen(key, ROW_BUILDERS[kind], max_len, kind)
+    if kind == "token" or unique:
+        width = min(max_len or 12, 12)
+        return TokenGen(key, width)
+    vocab: dict[str, Callable[[], list[str]]] = {
+        "first_name": lambda: words.FIRST_NAMES,
+        "last_name": lambda: words.LAST_NAMES,
+        "full_name": lambda: _combos(key, [words.FIRST_NAMES, words.LAST_NAMES], "{} {}", max_len),
+        "company": lambda: _combos(key, [words.COMPANY_WORDS, words.COMPANY_SUFFIXES], "{} {}", max_len),
+        "street": lambda: _combos(
+            key, [[str(n) for n in range(1, 2000, 7)], words.STREET_NAMES, words.STREET_TYPES],
+            "{} {} {}", max_len,
+        ),
+        "city": lambda: words.CITIES,
+        "region": lambda: words.REGIONS,
+        "country": lambda: words.COUNTRIES,
+        "postcode": lambda: [f"{n:05d}" for n in range(10_000, 99_999, 23)],
+        "currency": lambda: words.CURRENCIES,
+        "color": lambda: words.COLORS,
+        "status": lambda: words.STATUS_WORDS,
+        "ip": lambda: [f"10.{a}.{b}.{c}" for a, b, c in np.random.default_rng(int(key)).integers(0, 256, (POOL_SIZE, 3)).tolist()],
+        "text": lambda: text_pool(key, max_len),
+        "title": lambda: text_pool(key, max_len, (2, 8), sentences=False),
+        "product_name": lambda: _combos(
+            key, [[w.capitalize() for w in words.WORDS[-60:]], words.PRODUCT_NOUNS], "{} {}", max_len
+        ),
+        "word": lambda: words.WORDS,
+    }  # fmt: skip
+    strings = [
+        _clip(s, max_len) for s in vocab.get(kind, lambda: text_pool(key, max_len, (1, 6), False))()
+    ]
+    skew = 1.0 if kind in ("city", "country", "region", "word", "status", "currency") else 0.0
+    return PoolGen(key, [s for s in strings if s] or ["x"], skew=skew, label=kind)
+
+
+def numeric_bounds(column: Column) -> tuple[float, float]:
+    """The widest values the column type accepts (precision/scale; integer widths)."""
+    if column.logical == "decimal":
+        precision = column.precision or 12
+        scale = column.scale or 0
+        top = 10 ** (precision - scale) - 10 ** (-scale)
+        return -top, top
+    top = INT_MAX.get(column.logical, INT_MAX["bigint"])
+    return -top - 1, top
+
+
+def number_gen(key, column: Column, low: float | None, high: float | None, unique: bool) -> Gen:
+    """Integers and decimals: name rules give a realistic shape, CHECK ranges and the type's
+    precision bound it."""
+    type_low, type_high = numeric_bounds(column)
+    rule: dict = {}
+    for pattern, params in NUMBER_RULES:
+        if re.search(pattern, column.name.lower()):
+            rule = params
+            break
+    is_decimal = column.logical in ("decimal", "float")
+    scale = (column.scale if column.scale is not None else 2) if column.logical == "decimal" else 4
+    lo = max(type_low, low if low is not None else rule.get("low", 0))
+    hi = min(type_high, high if high is not None else rule.get("high", type_high))
+    if "median" in rule and low is None and high is None:
+        hi = min(type_high, rule["median"] * 200)
+    if not is_decimal:
+        lo_i, hi_i = int(np.ceil(lo)), int(np.floor(hi))
+        if "high" not in rule and high is None and not unique:
+            hi_i = min(hi_i, max(lo_i, 1_000_000))  # plausible magnitudes, not 2**31
+        return IntGen(key, lo_i, hi_i, skew=0.0 if unique else rule.get("skew", 0.0))
+    median = rule.get("median")
+    if median is not None and not lo <= median <= hi:
+        median = None
+    if median is None and high is None and "high" not in rule:
+        hi = min(hi, max(lo, 0) + 10_000)
+    return DecimalGen(key, lo, hi, scale, median=median, sigma=rule.get("sigma", 0.9))
+
+
+def json_gen(key) -> Gen:
+    rng = np.random.default_rng(int(key))
+    docs = []
+    for _ in range(POOL_SIZE // 4):
+        doc = {
+            str(rng.choice(words.WORDS)): int(rng.integers(0, 1000)),
+            "tags": [str(w) for w in rng.choice(words.WORDS, int(rng.integers(0, 4)))],
+            "flag": bool(rng.integers(0, 2)),
+        }
+        docs.append(json.dumps(doc, separators=(",", ":")))
+    return PoolGen(key, docs, label="json")
+
+
+def infer(key: np.uint64, column: Column, unique: bool, table: str) -> Gen:
+    """Zero-configuration generator for a column, from its name and type."""
+    logical = column.logical
+    if column.enum_values:
+        return ChoiceGen(key, list(column.enum_values))
+    if logical in ("smallint", "int", "bigint", "decimal", "float"):
+        return number_gen(key, column, None, None, unique)
+    if logical == "bool":
+        return BoolGen(
+            key, 0.7 if column.name.lower().startswith(("is_active", "active", "enabled")) else 0.5
+        )
+    if logical in ("char", "varchar", "text"):
+        kind = string_kind(column.name) or ("text" if logical == "text" else "other")
+        if logical == "char" and column.length and column.length <= 3:
+            kind = "currency" if column.length == 3 else "country"
+        return string_gen(key, kind, column.length, unique)
+    if logical in ("timestamp", "timestamptz"):
+        return TimestampGen(key)
+    if logical == "date":
+        if re.search(r"birth|dob", column.name.lower()):
+            return DateGen(key, DEFAULT_END - 80 * 365 * 86400, DEFAULT_END - 18 * 365 * 86400)
+        return DateGen(key)
+    if logical == "time":
+        return TimeGen(key)
+    if logical == "uuid":
+        return UuidGen(key)
+    if logical == "json":
+        return json_gen(key)
+    if logical == "blob":
+        return BytesGen(key, min(column.length or 16, 64))
+    raise ArenaError(
+        f"arena cannot generate {table}.{column.name} of type {column.data_type}.",
+        f"Configure a generator for it in a seeds YAML: tables: {{{table}: {{columns: "
+        f"{{{column.name}: {{generator: choice, values: [...]}}}}}}}}.",
+    )
+
+
+# -- generators named in seeds YAML -------------------------------------------------------
+
+GENERATOR_NAMES = (
+    "sequence", "int", "decimal", "bool", "choice", "words", "text", "title", "email",
+    "username", "slug", "sku", "url", "phone", "first_name", "last_name", "full_name",
+    "company", "street", "city", "region", "country", "postcode", "currency", "color",
+    "status", "token", "uuid", "timestamp", "date", "time", "json", "constant",
+)  # fmt: skip
+
+
+def _epoch(value: Any) -> int | None:
+    if value is None:
+        return None
+    return int(np.datetime64(str(value), "s").astype(np.int64))
+
+
+def build(key: np.uint64, column: Column, spec: dict, unique: bool) -> Gen:
+    """A generator from a seeds YAML column spec (already validated by config.py)."""
+    name = spec["generator"]
+    max_len = column.length
+    if name == "sequence":
+        return SequenceGen(key, int(spec.get("start", 1)))
+    if name == "int":
+        return IntGen(
+            key,
+            int(spec.get("min", 0)),
+            int(spec.get("max", 1_000_000)),
+            float(spec.get("skew", 0)),
+        )
+    if name == "decimal":
+        scale = int(spec.get("scale", column.scale if column.scale is not None else 2))
+        return DecimalGen(
+            key, float(spec.get("min", 0)), float(spec.get("max", 10_000)), scale,
+            spec.get("median"), float(spec.get("sigma", 0.9)),
+        )  # fmt: skip
+    if name == "bool":
+        return BoolGen(key, float(spec.get("p_true", 0.5)))
+    if name == "choice":
+        return ChoiceGen(key, list(spec["values"]), spec.get("weights"))
+    if name == "constant":
+        return ChoiceGen(key, [spec["value"]])
+    if name in ("text", "words", "title"):
+        n_words = (
+            int(spec.get("min_words", 8 if name == "text" else 1)),
+            int(spec.get("max_words", 60 if name == "text" else 6)),
+        )
+        return PoolGen(key, text_pool(key, max_len, n_words, sentences=name == "text"), label=name)
+    if name == "uuid":
+        return UuidGen(key)
+    if name == "token":
+        return TokenGen(
+            key, int(spec.get("length", min(max_len or 12, 12))), str(spec.get("prefix", ""))
+        )
+    if name in ("timestamp", "date", "time"):
+        cls = {"timestamp": TimestampGen, "date": DateGen, "time": TimeGen}[name]
+        return cls(key, _epoch(spec.get("start")), _epoch(spec.get("end")))
+    if name == "json":
+        return json_gen(key)
+    return string_gen(key, name, max_len, unique)

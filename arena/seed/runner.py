@@ -1,0 +1,258 @@
+"""`seed()`: plan, generate and load every engine side by side, then verify.
+
+Each engine is seeded in its own thread with its own generators: generation is deterministic
+(arena/seed/random.py), so every engine receives the same rows without sharing state.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from arena.engines.base import Engine
+from arena.errors import ArenaError
+from arena.models import Endpoint
+from arena.schema import Schema, Table
+from arena.seed.config import SeedConfig
+from arena.seed.loaders import Loader, LoadError, loader_for
+from arena.seed.plan import SeedPlan, build_plan
+from arena.seed.table import DEFAULT_NULL_FRACTION, DEFAULT_SKEW, ExternalKeys, KeySource, TableGen
+from arena.seed.verify import Verification, verify
+
+DEFAULT_SEED = 42
+
+
+@dataclass(frozen=True, slots=True)
+class TableResult:
+    table: str
+    planned: int
+    loaded: int
+    seconds: float
+    status: str  # loaded | failed | skipped
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EngineResult:
+    engine: str
+    rows: int
+    seconds: float
+    tables: tuple[TableResult, ...] = ()
+    verification: Verification | None = None
+    error: str | None = None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def ok(self) -> bool:
+        return (
+            self.error is None
+            and all(t.status == "loaded" for t in self.tables)
+            and (self.verification is None or self.verification.ok)
+        )
+
+    def to_dict(self) -> dict:
+        v = self.verification
+        return {
+            "engine": self.engine,
+            "ok": self.ok,
+            "rows": self.rows,
+            "seconds": round(self.seconds, 3),
+            "rows_per_second": round(self.rows_per_second),
+            "error": self.error,
+            "notes": list(self.notes),
+            "tables": [
+                {"table": t.table, "planned": t.planned, "loaded": t.loaded, "status": t.status,
+                 "seconds": round(t.seconds, 3), "error": t.error}
+                for t in self.tables
+            ],
+            "verification": None if v is None else {
+                "ok": v.ok,
+                "counts": v.counts,
+                "foreign_keys": [
+                    {"table": f.table, "fk": f.fk, "ref_table": f.ref_table, "linked": f.linked,
+                     "orphans": f.orphans}
+                    for f in v.fks
+                ],
+            },
+        }  # fmt: skip
+
+
+class Reporter:
+    """Progress callbacks; the CLI passes one that draws a bar per engine."""
+
+    def start(self, engine: str, total: int) -> None: ...
+
+    def advance(self, engine: str, rows: int) -> None: ...
+
+    def done(self, engine: str, ok: bool) -> None: ...
+
+
+@dataclass
+class SeedOptions:
+    rows: int
+    seed: int = DEFAULT_SEED
+    config: SeedConfig = field(default_factory=SeedConfig)
+    tables: list[str] | None = None
+    truncate: bool = False
+
+
+def make_plan(schema: Schema, options: SeedOptions) -> SeedPlan:
+    config = options.config
+    fixed = {n: t.rows for n, t in config.tables.items() if t.rows is not None}
+    ratios = {n: t.ratio for n, t in config.tables.items() if t.ratio is not None}
+    return build_plan(schema, options.rows, options.tables, fixed, ratios)
+
+
+def make_generators(
+    plan: SeedPlan, options: SeedOptions, loader: Loader | None, schema: Schema
+) -> list[TableGen]:
+    """One TableGen per table, parents first. Fails before anything is loaded when a column
+    cannot be generated or a CHECK cannot be satisfied."""
+    config = options.config
+    sources: dict[str, KeySource] = {}
+    gens: list[TableGen] = []
+    in_run = {p.name for p in plan.tables}
+    for tp in plan.tables:
+        for fk in tp.external:
+            if fk.ref_table not in sources and fk.ref_table not in in_run:
+                parent = schema.table(fk.ref_table)
+                keys = loader.read_keys(parent, fk.ref_columns) if loader else []
+                sources[fk.ref_table] = ExternalKeys(fk.ref_table, fk.ref_columns, keys)
+        offset = loader.offset(tp.table) if loader and not options.truncate else 0
+        tg = TableGen(
+            tp, options.seed, sources, config.table(tp.name), offset,
+            skew=DEFAULT_SKEW if config.skew is None else config.skew,
+            null_fraction=DEFAULT_NULL_FRACTION if config.null_fraction is None else config.null_fraction,
+        )  # fmt: skip
+        sources[tp.name] = tg
+        gens.append(tg)
+    return gens
+
+
+def check_truncate(schema: Schema, targets: list[Table], loader: Loader) -> None:
+    """--truncate must not orphan rows of tables the user did not name."""
+    names = {t.name for t in targets}
+    for table in schema.tables:
+        if table.name in names:
+            continue
+        for fk in table.foreign_keys:
+            if fk.ref_table in names:
+                count = loader.query(f"SELECT COUNT(*) FROM {loader.name(table)}")[0][0]
+                if count:
+                    raise ArenaError(
+                        f"Cannot truncate {fk.ref_table}: {table.name} ({count} rows, not "
+                        f"named) references it through {fk.name}.",
+                        f"Add {table.name} to --tables, or seed without --truncate.",
+                    )
+
+
+def seed_engine(
+    engine: Engine,
+    endpoint: Endpoint,
+    options: SeedOptions,
+    reporter: Reporter | None = None,
+    schema: Schema | None = None,
+    introspect: Callable[[Engine, Endpoint], Schema] | None = None,
+) -> EngineResult:
+    reporter = reporter or Reporter()
+    if schema is None:
+        if introspect is None:
+            from arena.introspect import introspect as introspect_fn
+
+            introspect = introspect_fn
+        schema = introspect(engine, endpoint)
+    plan = make_plan(schema, options)
+    loader = loader_for(engine, endpoint)
+    try:
+        targets = [tp.table for tp in plan.tables]
+        if options.truncate:
+            check_truncate(schema, targets, loader)
+        gens = make_generators(plan, options, loader, schema)
+        if options.truncate:
+            loader.truncate(targets)
+        return _load_all(engine, loader, gens, schema, reporter)
+    finally:
+        loader.close()
+
+
+def _load_all(
+    engine: Engine, loader: Loader, gens: list[TableGen], schema: Schema, reporter: Reporter
+) -> EngineResult:
+    name = engine.name
+    reporter.start(name, sum(tg.n for tg in gens))
+    results: dict[str, TableResult] = {}
+    started = time.perf_counter()
+    for tg in gens:
+        broken = sorted(
+            {
+                fk.ref_table
+                for fk in tg.table.foreign_keys
+                if fk.ref_table in results and results[fk.ref_table].status != "loaded"
+            }
+        )
+        if broken:
+            results[tg.name] = TableResult(
+                tg.name, tg.n, 0, 0.0, "skipped", f"parent {', '.join(broken)} not loaded"
+            )
+            reporter.advance(name, tg.n)
+            continue
+        t0 = time.perf_counter()
+        try:
+            loaded = loader.load(tg, lambda n: reporter.advance(name, n))
+            loader.reset_identity(tg.table)
+            results[tg.name] = TableResult(
+                tg.name, tg.n, loaded, time.perf_counter() - t0, "loaded"
+            )
+        except LoadError as exc:
+            results[tg.name] = TableResult(
+                tg.name, tg.n, 0, time.perf_counter() - t0, "failed", exc.detail
+            )
+    for tg in gens:
+        for fk in tg.plan.deferred:
+            if (
+                results[tg.name].status == "loaded"
+                and results.get(fk.ref_table, results[tg.name]).status == "loaded"
+            ):
+                try:
+                    loader.fill_deferred(tg, fk, lambda n: None)
+                except LoadError as exc:
+                    r = results[tg.name]
+                    results[tg.name] = TableResult(
+                        r.table, r.planned, r.loaded, r.seconds, "failed", exc.detail
+                    )
+    seconds = time.perf_counter() - started
+    loaded_rows = sum(r.loaded for r in results.values() if r.status == "loaded")
+    tables = [tg.table for tg in gens]
+    verification = verify(loader.conn, engine, tables, {t.name: t.schema for t in schema.tables})
+    ordered = tuple(results[tg.name] for tg in gens)
+    notes = tuple(n for tg in gens for n in tg.notes)
+    result = EngineResult(name, loaded_rows, seconds, ordered, verification, None, notes)
+    reporter.done(name, result.ok)
+    return result
+
+
+def seed(
+    targets: list[tuple[Engine, Endpoint]],
+    options: SeedOptions,
+    reporter: Reporter | None = None,
+    introspect: Callable[[Engine, Endpoint], Schema] | None = None,
+) -> list[EngineResult]:
+    """Seed every engine side by side; an engine that fails does not stop the others."""
+
+    def one(target: tuple[Engine, Endpoint]) -> EngineResult:
+        engine, endpoint = target
+        try:
+            return seed_engine(engine, endpoint, options, reporter, introspect=introspect)
+        except ArenaError as exc:
+            if reporter:
+                reporter.done(engine.name, False)
+            return EngineResult(engine.name, 0, 0.0, error=exc.one_line())
+
+    with ThreadPoolExecutor(max_workers=max(1, len(targets))) as pool:
+        return list(pool.map(one, targets))

@@ -1,0 +1,474 @@
+"""One table's rows: generators per column, foreign-key picks, uniqueness, CHECK rules.
+
+Everything is random-access by row (see arena/seed/random.py): `chunk(start, stop)` returns
+the values of local rows [start, stop) and `key_values(columns, rows)` recomputes the values
+of any rows, which is how a child table learns its parents' keys without reading them back.
+
+Row numbers: local row i (0..n-1) is absolute row `offset + i`; the offset is the table's
+existing max integer key (or row count) so a second seed without --truncate continues after
+the first instead of colliding with it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from arena.errors import ArenaError
+from arena.schema import Column, ForeignKey
+from arena.seed import generators as g
+from arena.seed import random as rnd
+from arena.seed.checks import ColumnRules, Unsatisfiable, rules_for
+from arena.seed.config import TableConfig
+from arena.seed.plan import TablePlan
+from arena.seed.values import Values
+
+DEFAULT_SKEW = 0.8  # zipf exponent of FK picks: a few hot parents, a long tail
+DEFAULT_NULL_FRACTION = 0.1
+SELF_ROOT_FRACTION = 0.05  # nullable self-references: share of roots (top-level rows)
+MAX_REDRAWS = 40
+UNIFORM_AFTER = 3  # redraws with skewed FK picks before falling back to uniform picks
+LATER_NAMES = re.compile(
+    r"^(updated|modified|changed|closed|completed|shipped|delivered|ended|finished|resolved|"
+    r"paid|cancelled|canceled|last_login|last_seen|edited|published|processed)(_at|_on)?$"
+)
+
+
+class KeySource(Protocol):
+    n: int
+
+    def key_values(self, columns: tuple[str, ...], rows: np.ndarray) -> list[Values]: ...
+
+
+@dataclass
+class ExternalKeys:
+    """Keys of a parent table not seeded in this run, read from the server."""
+
+    name: str
+    columns: tuple[str, ...]
+    arrays: list[Values]
+    n: int = 0
+
+    def __post_init__(self) -> None:
+        self.n = len(self.arrays[0]) if self.arrays else 0
+
+    def key_values(self, columns: tuple[str, ...], rows: np.ndarray) -> list[Values]:
+        out = []
+        for col in columns:
+            values = self.arrays[self.columns.index(col)]
+            data = values.data
+            if values.kind == "str":
+                out.append(Values("str", [data[i] for i in rows.tolist()]))
+            else:
+                out.append(Values(values.kind, data[rows], values.scale))
+        return out
+
+
+@dataclass
+class FkPicker:
+    fk: ForeignKey
+    parent: KeySource | None  # None: self-reference
+    key: np.uint64
+    skew: float
+    null_fraction: float
+    one_to_one: bool = False
+    perm: rnd.Permutation | None = field(default=None)
+
+    def parent_rows(self, rows: np.ndarray, local: np.ndarray) -> np.ndarray:
+        """Parent local rows for these (hash) rows; -1 means NULL."""
+        if self.parent is None:  # self-reference: an earlier row of the same table
+            u = rnd.uniform(rows, self.key)
+            picks = (u * local).astype(np.int64)
+            roots = local == 0
+            if self.null_fraction > 0:
+                roots |= rnd.uniform(rows, self.key ^ np.uint64(7)) < self.null_fraction
+                return np.where(roots, -1, picks)
+            return np.where(roots, local, picks)  # NOT NULL: a root is its own parent
+        n = self.parent.n
+        if self.perm is None or self.perm.n != n:
+            self.perm = rnd.Permutation(n, self.key)
+        if self.one_to_one:
+            picks = self.perm(local % n)
+        else:
+            picks = self.perm(rnd.zipf_rank(rnd.uniform(rows, self.key), n, self.skew))
+        if self.null_fraction > 0:
+            nulls = rnd.uniform(rows, self.key ^ np.uint64(7)) < self.null_fraction
+            picks = np.where(nulls, -1, picks)
+        return picks
+
+
+class TableGen:
+    def __init__(
+        self,
+        plan: TablePlan,
+        seed: int,
+        parents: dict[str, KeySource],
+        config: TableConfig | None = None,
+        offset: int = 0,
+        skew: float = DEFAULT_SKEW,
+        null_fraction: float = DEFAULT_NULL_FRACTION,
+    ) -> None:
+        self.plan, self.table, self.seed = plan, plan.table, seed
+        self.name = self.table.name
+        self.config = config or TableConfig()
+        self.offset = offset
+        self.n = plan.rows
+        self.default_skew = skew
+        self.default_null = null_fraction
+        self.notes: list[str] = []
+        self.columns = [c for c in self.table.columns if not c.generated]
+        self.fk_of: dict[str, tuple[ForeignKey, int]] = {}
+        for fk in self.table.foreign_keys:
+            for pos, col in enumerate(fk.columns):
+                self.fk_of.setdefault(col, (fk, pos))
+        configured = {c for c, spec in self.config.columns.items() if spec.generator is not None}
+        try:
+            self.rules, self.trusted_checks = rules_for(self.table, configured)
+        except Unsatisfiable as exc:
+            raise ArenaError(
+                f"arena cannot satisfy CHECK {exc.check.name} on {self.name}: "
+                f"{exc.check.expression} ({exc.why}).",
+                "Configure generators for the columns it mentions in a seeds YAML "
+                "(--config), and arena will trust them.",
+            ) from None
+        self.unique_cols: set[str] = set()
+        self.tuple_sets: list[tuple[str, ...]] = []
+        self._plan_uniqueness()
+        self.gens: dict[str, g.Gen] = {}
+        for col in self.columns:
+            if col.name not in self.fk_of:
+                self._gen_for(col)
+        self.pickers = {fk.name: self._picker(fk, parents) for fk in self.table.foreign_keys}
+        self._apply_capacity()
+        self.eff_rows: np.ndarray | None = None  # tuple-unique tables: hash row per local row
+        if self.tuple_sets:
+            self._materialize_tuples()
+
+    # -- setup ----------------------------------------------------------------------------
+    def key(self, *names: object) -> np.uint64:
+        return rnd.stream_key(self.seed, self.name, *names)
+
+    def _unique_sets(self) -> list[tuple[str, ...]]:
+        sets = []
+        if self.table.primary_key:
+            sets.append(tuple(self.table.primary_key))
+        sets += [u.columns for u in self.table.uniques]
+        sets += [i.columns for i in self.table.indexes if i.unique]
+        return list(dict.fromkeys(s for s in sets if s))
+
+    def _plan_uniqueness(self) -> None:
+        for cols in self._unique_sets():
+            if set(cols) & self.unique_cols:
+                continue
+            if len(cols) == 1:
+                self.unique_cols.add(cols[0])
+                continue
+            carrier = next(
+                (c for c in cols if c not in self.fk_of and self._can_carry(self.table.column(c))),
+                None,
+            )
+            if carrier is not None:
+                self.unique_cols.add(carrier)
+            else:
+                self.tuple_sets.append(tuple(cols))
+
+    def _can_carry(self, col: Column) -> bool:
+        if col.enum_values or col.logical in ("bool", "json", "blob"):
+            return False
+        rule = self.rules.get(col.name)
+        spec = self.config.columns.get(col.name)
+        if (rule and rule.allowed is not None) or (
+            spec and spec.generator in ("choice", "constant", "bool")
+        ):
+            return False
+        return not (
+            col.logical in ("char", "varchar") and col.length is not None and col.length < 4
+        )
+
+    def _gen_for(self, col: Column) -> g.Gen:
+        if col.name in self.gens:
+            return self.gens[col.name]
+        key = self.key(col.name)
+        unique = col.name in self.unique_cols
+        rule = self.rules.get(col.name, ColumnRules())
+        spec = self.config.columns.get(col.name)
+        try:
+            gen = self._make_gen(col, key, unique, rule, spec)
+        except ValueError as exc:
+            raise ArenaError(
+                f"Cannot generate {self.name}.{col.name}: {exc}.",
+                "Check its CHECK constraints and the seeds YAML for contradictions.",
+            ) from None
+        self.gens[col.name] = gen
+        return gen
+
+    def _make_gen(self, col, key, unique, rule: ColumnRules, spec) -> g.Gen:
+        if spec is not None and spec.generator is not None:
+            return g.build(key, col, spec.params | {"generator": spec.generator}, unique)
+        is_int_key = col.logical in ("smallint", "int", "bigint")
+        if is_int_key and (
+            col.identity or (unique and tuple(self.table.primary_key) == (col.name,))
+        ):
+            return g.SequenceGen(key)
+        if rule.allowed is not None:
+            if not rule.allowed:
+                raise ValueError("its CHECK constraints allow no value")
+            return g.ChoiceGen(key, rule.allowed)
+        if rule.json:
+            return g.json_gen(key)
+        if rule.after:
+            other, strict = rule.after[0]
+            base_col = self.table.column(other)
+            if base_col.name in self.fk_of:
+                raise ValueError(f"it must be greater than the foreign key {other}")
+            return self._after(key, self._gen_for(base_col), strict)
+        later = LATER_NAMES.match(col.name.lower())
+        created = next(
+            (c for c in self.columns if c.name.lower() in ("created_at", "created_on", "created")),
+            None,
+        )
+        if (
+            later
+            and created is not None
+            and created.name != col.name
+            and created.logical == col.logical
+            and created.name not in self.fk_of
+            and not self.rules.get(created.name, ColumnRules()).after
+        ):
+            return self._after(key, self._gen_for(created), False)
+        if col.logical in ("smallint", "int", "bigint", "decimal", "float"):
+            gen = g.number_gen(key, col, rule.low, rule.high, unique)
+        elif rule.low is not None or rule.high is not None:
+            raise ValueError(f"a numeric range on a {col.data_type} column")
+        else:
+            gen = g.infer(key, col, unique, self.name)
+        if rule.min_length and isinstance(gen, g.PoolGen):
+            strings = [s for s in gen.pool.objects.tolist() if len(s) >= rule.min_length]
+            gen = g.PoolGen(key, strings or ["x" * rule.min_length], gen.skew, gen.label)
+        return gen
+
+    def _after(self, key, base: g.Gen, strict: bool) -> g.Gen:
+        span = {"timestamp": 30 * 86400, "date": 30, "time": 3600}.get(base.kind, 100)
+        return g.AfterGen(key, base, 0, span, strict)
+
+    def _picker(self, fk: ForeignKey, parents: dict[str, KeySource]) -> FkPicker:
+        spec = self.config.columns.get(fk.columns[0])
+        skew = spec.skew if spec and spec.skew is not None else self.config.skew
+        skew = self.default_skew if skew is None else skew
+        nullable = all(self.table.column(c).nullable for c in fk.columns)
+        in_unique = any(set(fk.columns) <= set(s) for s in self._unique_sets())
+        null = spec.null_fraction if spec and spec.null_fraction is not None else None
+        if fk.ref_table == self.name:
+            fraction = SELF_ROOT_FRACTION if nullable else 0.0
+            return FkPicker(
+                fk, None, self.key("fk", fk.name), 0.0, fraction if null is None else null
+            )
+        parent = parents.get(fk.ref_table)
+        if parent is None:
+            raise ArenaError(f"{self.name}.{fk.name}: parent table {fk.ref_table} is unknown.")
+        if null is None:
+            null = self.default_null if nullable and not in_unique else 0.0
+        if parent.n == 0:
+            if not nullable:
+                raise ArenaError(
+                    f"{self.name} needs rows in {fk.ref_table} (foreign key {fk.name}), which "
+                    "is empty and not being seeded.",
+                    f"Seed {fk.ref_table} too (add it to --tables).",
+                )
+            null = 1.0
+        one_to_one = any(set(fk.columns) == set(s) for s in self._unique_sets())
+        return FkPicker(fk, parent, self.key("fk", fk.name), skew, null, one_to_one)
+
+    def _apply_capacity(self) -> None:
+        """Fewer rows when a unique column or an FK-only unique key cannot hold more."""
+        limit = self.n
+        for col in self.unique_cols:
+            if col in self.fk_of:
+                picker = self.pickers[self.fk_of[col][0].name]
+                if picker.parent is not None:
+                    limit = min(limit, picker.parent.n)
+                continue
+            cap = self.gens[col].capacity
+            if cap is not None:
+                limit = min(limit, cap)
+        for cols in self.tuple_sets:
+            cap = 1
+            for c in cols:
+                if c in self.fk_of:
+                    picker = self.pickers[self.fk_of[c][0].name]
+                    cap *= picker.parent.n if picker.parent is not None else self.n
+                else:
+                    cap *= self.gens[c].capacity or self.n
+            limit = min(limit, max(1, int(cap * 0.9)) if cap > 10 else cap)
+        if limit < self.n:
+            self.notes.append(
+                f"{self.name}: {limit} rows instead of {self.n} (its unique keys allow no more)"
+            )
+            self.n = limit
+
+    def _materialize_tuples(self) -> None:
+        """Composite unique keys made only of FKs / few-valued columns (join tables): draw
+        all rows, redraw duplicates (uniform after a few skewed tries), drop what is left."""
+        local = np.arange(self.n, dtype=np.int64)
+        base = local + self.offset
+        eff = base.copy()
+        for attempt in range(1, MAX_REDRAWS + 1):
+            dup = np.zeros(self.n, dtype=bool)
+            for cols in self.tuple_sets:
+                dup |= self._duplicates(cols, eff, local)
+            if not dup.any():
+                break
+            eff[dup] = base[dup] + attempt * rnd.RETRY_STRIDE
+        else:
+            dup = np.zeros(self.n, dtype=bool)
+            for cols in self.tuple_sets:
+                dup |= self._duplicates(cols, eff, local)
+        keep = ~dup
+        if not keep.all():
+            self.notes.append(
+                f"{self.name}: {int(keep.sum())} rows instead of {self.n} (unique key space is crowded)"
+            )
+        self.eff_rows = eff[keep]
+        self.n = int(keep.sum())
+
+    def _duplicates(self, cols, eff, local) -> np.ndarray:
+        codes = []
+        for c in cols:
+            if c in self.fk_of:
+                fk, _ = self.fk_of[c]
+                codes.append(self._tuple_pick(fk, eff, local))
+            else:
+                codes.append(_codes(self.gens[c].generate(eff)))
+        stacked = np.ascontiguousarray(np.stack(codes, axis=1).astype(np.int64))
+        keys = stacked.view(np.dtype((np.void, stacked.dtype.itemsize * stacked.shape[1]))).ravel()
+        _, first = np.unique(keys, return_index=True)
+        dup = np.ones(len(keys), dtype=bool)
+        dup[first] = False
+        return dup
+
+    # -- values -----------------------------------------------------------------------------
+    def _pick(self, fk, rows, local, force_uniform=False) -> np.ndarray:
+        picker = self.pickers[fk.name]
+        if force_uniform and picker.skew:
+            saved, picker.skew = picker.skew, 0.0
+            try:
+                return picker.parent_rows(rows, local)
+            finally:
+                picker.skew = saved
+        return picker.parent_rows(rows, local)
+
+    def _hash_rows(self, local: np.ndarray) -> np.ndarray:
+        """The row numbers values are hashed from: offset + local, or a redrawn row."""
+        if self.eff_rows is None:
+            return local + self.offset
+        return self.eff_rows[local]
+
+    def _tuple_pick(self, fk: ForeignKey, rows: np.ndarray, local: np.ndarray) -> np.ndarray:
+        """FK picks of a tuple-unique table: rows redrawn more than UNIFORM_AFTER times pick
+        uniformly (skewed picks keep colliding on the hot parents)."""
+        picks = self._pick(fk, rows, local)
+        uniform = rows >= rnd.RETRY_STRIDE * (UNIFORM_AFTER + 1)
+        if uniform.any() and fk.ref_table != self.name:
+            picks = np.where(uniform, self._pick(fk, rows, local, force_uniform=True), picks)
+        return picks
+
+    def fk_values(self, fk: ForeignKey, local: np.ndarray) -> list[Values]:
+        rows = self._hash_rows(local)
+        picks = (
+            self._tuple_pick(fk, rows, local)
+            if self.eff_rows is not None
+            else self._pick(fk, rows, local)
+        )
+        nulls = picks < 0
+        safe = np.where(nulls, 0, picks)
+        source = self if fk.ref_table == self.name else self.pickers[fk.name].parent
+        values = source.key_values(fk.ref_columns, safe)
+        for v in values:
+            v.nulls = nulls if nulls.any() else None
+        return values
+
+    def column_values(self, col: Column, local: np.ndarray, fk_cache: dict) -> Values:
+        if col.name in self.fk_of:
+            fk, pos = self.fk_of[col.name]
+            if fk.name not in fk_cache:
+                if fk in self.plan.deferred:
+                    fk_cache[fk.name] = [
+                        Values(
+                            "int",
+                            np.zeros(len(local), dtype=np.int64),
+                            nulls=np.ones(len(local), dtype=bool),
+                        )
+                    ] * len(fk.columns)
+                else:
+                    fk_cache[fk.name] = self.fk_values(fk, local)
+            return fk_cache[fk.name][pos]
+        rows = self._hash_rows(local)
+        gen = self.gens[col.name]
+        values = gen.generate(rows, unique=col.name in self.unique_cols)
+        rule = self.rules.get(col.name)
+        if rule and rule.excluded and values.kind in ("int", "decimal"):
+            for bad in rule.excluded:
+                if isinstance(bad, int | float):
+                    scaled = round(bad * 10**values.scale)
+                    values.data = np.where(values.data == scaled, values.data + 1, values.data)
+        if self._nullable(col):
+            fraction = self._null_fraction(col)
+            if fraction > 0:
+                values.nulls = rnd.uniform(rows, self.key(col.name, "null")) < fraction
+        return values
+
+    def _nullable(self, col: Column) -> bool:
+        rule = self.rules.get(col.name)
+        in_unique = any(col.name in s for s in self._unique_sets())
+        return col.nullable and not in_unique and not (rule and rule.not_null) and not col.identity
+
+    def _null_fraction(self, col: Column) -> float:
+        spec = self.config.columns.get(col.name)
+        if spec is not None and spec.null_fraction is not None:
+            return spec.null_fraction
+        if spec is not None and spec.generator is not None:
+            return 0.0
+        return self.default_null
+
+    def chunk(self, start: int, stop: int) -> dict[str, Values]:
+        """Values of local rows [start, stop), by column name (written columns only)."""
+        local = np.arange(start, stop, dtype=np.int64)
+        cache: dict = {}
+        return {c.name: self.column_values(c, local, cache) for c in self.columns}
+
+    def key_values(self, columns: tuple[str, ...], rows: np.ndarray) -> list[Values]:
+        cache: dict = {}
+        return [self.column_values(self.table.column(c), rows, cache) for c in columns]
+
+    def deferred_chunk(
+        self, fk: ForeignKey, start: int, stop: int
+    ) -> tuple[list[Values], list[Values]]:
+        """Second pass of a cycle-breaking FK: (primary key values, FK values) per row."""
+        local = np.arange(start, stop, dtype=np.int64)
+        pk = self.key_values(tuple(self.table.primary_key), local)
+        return pk, self.fk_values(fk, local)
+
+    def describe(self) -> dict[str, str]:
+        out = {}
+        for col in self.columns:
+            if col.name in self.fk_of:
+                fk = self.fk_of[col.name][0]
+                out[col.name] = f"fk -> {fk.ref_table}" + (
+                    " (2nd pass)" if fk in self.plan.deferred else ""
+                )
+            else:
+                out[col.name] = self.gens[col.name].describe() + (
+                    " unique" if col.name in self.unique_cols else ""
+                )
+        return out
+
+
+def _codes(values: Values) -> np.ndarray:
+    if values.kind == "str":
+        if isinstance(values.data, tuple):
+            return values.data[1].astype(np.int64)
+        return np.unique(np.array(values.data, dtype=object), return_inverse=True)[1]
+    return np.asarray(values.data).astype(np.int64)
