@@ -41,7 +41,8 @@ LABEL_ENDPOINT = "arena.endpoint"  # JSON: what discover() needs to rebuild the 
 # creates none from its environment; arena creates it after start).
 READY_DATABASE = {"sqlserver": "master"}
 REST_SERVICE = "rest"
-STANDIN_TAGS = "postgres:16, mariadb:11, mysql:8.4"
+# Images `make images` builds locally as test stand-ins (see standins/README.md).
+STANDIN_TAGS = ("postgres:16", "mariadb:11", "mysql:8.4")
 
 
 def daemon_answers(timeout: float = 2.0) -> bool:
@@ -425,14 +426,21 @@ class DockerRuntime(Runtime):
                         data.setdefault("passwords", {})[engine_name] = found.password
         return self.state.password(engine_name)
 
-    def _ensure_image(self, image: str) -> None:
-        from docker.errors import DockerException, ImageNotFound
+    def image_present(self, image: str) -> bool:
+        """Whether the image is here already (no pull), e.g. for `arena engines`."""
+        from docker.errors import ImageNotFound
 
         try:
             self.client.images.get(image)
-            return
         except ImageNotFound:
-            pass
+            return False
+        return True
+
+    def _ensure_image(self, image: str) -> None:
+        from docker.errors import DockerException
+
+        if self.image_present(image):
+            return
         if os.environ.get("ARENA_DOCKER_PULL", "missing") == "never":
             reason = "ARENA_DOCKER_PULL=never"
         else:
@@ -440,11 +448,19 @@ class DockerRuntime(Runtime):
                 self.client.images.pull(image)
                 return
             except DockerException as exc:
-                reason = " ".join(str(exc).split())[:200]
+                reason = " ".join(str(getattr(exc, "explanation", None) or exc).split())[:160]
+        if image in STANDIN_TAGS:
+            hint = (
+                f"Pull it (docker pull {image}) or, without a registry, build arena's local "
+                "test stand-ins with `make images`."
+            )
+        else:
+            hint = (
+                f"Pull it (docker pull {image}); arena has no local stand-in for it. "
+                "Or choose another image with --image ENGINE=IMAGE."
+            )
         raise ArenaError(
-            f"Docker image {image} is not present here and could not be pulled ({reason}).",
-            f"Pull it (docker pull {image}) or, without a registry, build arena's local test "
-            f"stand-ins ({STANDIN_TAGS}) with `make images`; or pick one with --image.",
+            f"Docker image {image} is not present here and could not be pulled ({reason}).", hint
         )
 
     def _ensure_volume(self, plan: StartPlan) -> bool:

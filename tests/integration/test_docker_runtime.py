@@ -156,7 +156,7 @@ def test_image_override_and_missing_image(docker_project, client):
     assert "Docker image arena-none:0 is not present here and could not be pulled" in (
         missing.output
     )
-    assert "make images" in missing.output
+    assert "docker pull arena-none:0" in missing.output
     assert project_containers(client, docker_project) == []
 
     # The stand-in tags are ordinary images: any of them can be chosen explicitly.
@@ -245,6 +245,10 @@ def test_sqlserver_bad_password_and_memory_fail_before_anything_starts(docker_pr
         data["passwords"].pop("sqlserver")
     small = run("up", "sqlserver", "--runtime", "docker", "--memory", "1g")
     assert small.exit_code == 2 and "needs at least 2 GB of memory" in small.output
+    # With a valid password and enough memory, what is missing here is the image itself.
+    no_image = run("up", "sqlserver", "--runtime", "docker")
+    assert no_image.exit_code == 2
+    assert "mcr.microsoft.com/mssql/server:2022-latest is not present" in no_image.output
     assert project_containers(client, docker_project) == []
 
 
