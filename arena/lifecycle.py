@@ -70,11 +70,8 @@ def ps(state: ProjectState | None = None) -> list[Health]:
     """Live health of every engine the project has up (state file, plus runtime discovery)."""
     state = state or ProjectState()
     endpoints = state.endpoints()
-    from arena.runtime.docker import DockerRuntime, daemon_answers
-
-    if daemon_answers():
-        for found in DockerRuntime(state).discover():
-            endpoints.setdefault(found.engine, found)
+    for found in adopt_discovered(state, known=endpoints):
+        endpoints[found.engine] = found
     healths = []
     for name, endpoint in sorted(endpoints.items()):
         runtime = get_runtime(endpoint.runtime, state)
@@ -120,10 +117,27 @@ def purge_leftovers(name: str, state: ProjectState, docker=None) -> bool:
     return removed
 
 
+def adopt_discovered(state: ProjectState, known: dict[str, Endpoint]) -> list[Endpoint]:
+    """Containers of this project that the state file does not know (it was lost or
+    deleted): found by label, recorded again so `sql`, `logs` and `down` work on them."""
+    from arena.runtime.docker import DockerRuntime, daemon_answers
+
+    if not daemon_answers():
+        return []
+    adopted = [e for e in DockerRuntime(state).discover() if e.engine not in known]
+    for endpoint in adopted:
+        state.save_endpoint(endpoint)
+    return adopted
+
+
 def require_endpoint(name: str, state: ProjectState | None = None) -> tuple[Engine, Endpoint]:
     state = state or ProjectState()
     engine = get_engine(name)
     endpoint = state.endpoint(engine.name)
+    if endpoint is None:
+        endpoint = next(
+            (e for e in adopt_discovered(state, state.endpoints()) if e.engine == engine.name), None
+        )
     if endpoint is None:
         raise NotUpError(f"{engine.name} is not up.", f"Run `arena up {engine.name}` first.")
     return engine, endpoint

@@ -68,6 +68,10 @@ def runtimes_usable(engine: Engine, state: ProjectState) -> dict[str, str]:
             if name == "docker" and not daemon_answers():
                 raise RuntimeUnavailableError("no Docker daemon answers")
             runtime.check_available(engine)
+            if name == "docker" and not runtime.image_present(engine.default_image):
+                raise RuntimeUnavailableError(
+                    f"image {engine.default_image} is not present (no registry: `make images`)"
+                )
             usable[name] = "yes"
         except ArenaError as exc:
             usable[name] = f"no: {exc.message}"

@@ -112,6 +112,9 @@ def test_ps_finds_containers_by_label_when_the_state_file_is_lost(docker_project
         "mariadb": ("up", "docker"),
     }
     assert ps["postgres"]["version"].startswith("PostgreSQL 15.")
+    # ...and re-adopted into the state, so the other commands work on them again.
+    assert run("sql", "mariadb", "SELECT 41 + 1").output.splitlines()[-2].strip() == "42"
+    assert run("logs", "mariadb").exit_code == 0
 
     # `up` again adopts the password from the leftover container and keeps the data volume.
     again = run("up", "postgres", "--runtime", "docker")
