@@ -70,7 +70,8 @@ def runtimes_usable(engine: Engine, state: ProjectState) -> dict[str, str]:
             runtime.check_available(engine)
             if name == "docker" and not runtime.image_present(engine.default_image):
                 raise RuntimeUnavailableError(
-                    f"image {engine.default_image} is not present (no registry: `make images`)"
+                    f"image {engine.default_image} is not present; pull it where a registry "
+                    "answers (`make images` builds only the postgres/mariadb stand-ins)"
                 )
             usable[name] = "yes"
         except ArenaError as exc:
