@@ -1,0 +1,221 @@
+"""load, worker. Locust is imported only when a load actually runs (it monkey-patches)."""
+
+from __future__ import annotations
+
+import click
+
+from arena import console
+from arena.cli.options import engine_list, json_option
+from arena.errors import ArenaError
+
+ARRIVALS = ("poisson", "fixed")
+
+
+@click.command()
+@click.option(
+    "--engines",
+    "engine_names",
+    multiple=True,
+    metavar="ENGINE[,ENGINE]",
+    help="Engines to load (default: every engine that is up).",
+)
+@click.option(
+    "--shape",
+    "shape_name",
+    default="constant",
+    show_default=True,
+    metavar="constant|ramp|spike|stages",
+    help="How the user count moves over time.",
+)
+@click.option(
+    "--stages",
+    "stages_file",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="YAML list of {duration, users, rate} for --shape stages.",
+)
+@click.option("--users", default="10", show_default=True, help="Concurrent users (peak).")
+@click.option("--spawn-rate", type=float, help="Users started per second (default: all at once).")
+@click.option("--duration", default="60s", show_default=True, help="e.g. 30s, 5m.")
+@click.option("--tps", help="Open model: target transactions per second (e.g. 5000, 10k).")
+@click.option(
+    "--arrival",
+    default="poisson",
+    show_default=True,
+    metavar="poisson|fixed",
+    help="Open-model arrival schedule.",
+)
+@click.option(
+    "--think-time",
+    default="0",
+    show_default=True,
+    help="Closed model: pause between a user's operations (e.g. 10ms).",
+)
+@click.option(
+    "--pattern",
+    default="oltp",
+    show_default=True,
+    metavar="NAME",
+    help="Built-in mix: oltp, ecommerce, olap, reporting, timeseries, social, iot, "
+    "read-heavy, write-heavy, balanced.",
+)
+@click.option(
+    "--mix",
+    "mix_file",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Custom mix YAML (weights, custom SQL); overrides --pattern.",
+)
+@click.option("--parallel", is_flag=True, help="Load all engines at once (default: one by one).")
+@click.option(
+    "--workers",
+    default=0,
+    show_default=True,
+    type=int,
+    help="Locust worker processes to start here (one per core for the peak).",
+)
+@click.option(
+    "--remote-workers",
+    default=0,
+    type=int,
+    help="Also wait for N `arena worker --master HOST` processes from elsewhere.",
+)
+@click.option(
+    "--master-bind",
+    default="127.0.0.1",
+    show_default=True,
+    help="Interface the master listens on for workers (remote workers need one they can reach).",
+)
+@click.option("--master-port", default=0, type=int, help="Master port (default: a free one).")
+@click.option("--seed", default=42, show_default=True, type=int, help="Operation seed.")
+@click.option("--web", is_flag=True, help="Open Locust's web UI instead of the live view.")
+@json_option
+def load(engine_names, shape_name, stages_file, users, spawn_rate, duration, tps, arrival,
+         think_time, pattern, mix_file, parallel, workers, remote_workers, master_bind,
+         master_port, seed, web, as_json) -> None:  # fmt: skip
+    """Load engines with the same shape, operation mix and seed; print them side by side.
+
+    Closed model by default (users run back to back); --tps switches to the open model
+    (arrivals on a schedule, latency from the intended start). Results are written as the
+    run goes to .arena/results/<run-id>/.
+    """
+    config, names = _config(
+        engine_names, shape_name, stages_file, users, spawn_rate, duration, tps, arrival,
+        think_time, pattern, mix_file, parallel, workers, remote_workers, master_bind,
+        master_port, seed, web,
+    )  # fmt: skip
+    from arena.load.runner import run_load
+
+    report = run_load(names, config, live=console.is_tty() and not as_json)
+    _render(report, config, as_json)
+    if report.interrupted:
+        raise KeyboardInterrupt
+    failed = [r for r in report.results if r.status != "ok"]
+    if failed and len(failed) == len(report.results):
+        raise ArenaError(
+            f"No engine completed the load: {failed[0].engine} {failed[0].status}: "
+            f"{failed[0].message}",
+            f"See {report.path}.",
+        )
+
+
+def _config(engine_names, shape_name, stages_file, users, spawn_rate, duration, tps, arrival,
+            think_time, pattern, mix_file, parallel, workers, remote_workers, master_bind,
+            master_port, seed, web):  # fmt: skip
+    """Every option checked before anything starts."""
+    from arena.engines import get_engine
+    from arena.load.patterns import load_mix
+    from arena.load.patterns import pattern as builtin_pattern
+    from arena.load.shapes import make_shape
+    from arena.units import parse_count, parse_duration
+
+    if arrival not in ARRIVALS:
+        from arena.errors import UnknownNameError
+
+        raise UnknownNameError("arrival", arrival, ARRIVALS)
+    seconds = parse_duration(duration)
+    user_count = parse_count(users, "user count")
+    shape = make_shape(shape_name, user_count, seconds, spawn_rate, stages_file)
+    rate = float(parse_count(tps, "--tps rate")) if tps else None
+    think = 0.0 if str(think_time).strip() in ("0", "") else parse_duration(think_time)
+    if rate and think:
+        raise ArenaError("--think-time applies to the closed model only.", "Drop it with --tps.")
+    if workers < 0 or remote_workers < 0:
+        raise ArenaError("--workers and --remote-workers must be 0 or more.")
+    mix = load_mix(mix_file) if mix_file else builtin_pattern(pattern)
+    names = engine_list(list(engine_names)) or _engines_up()
+    for name in names:
+        get_engine(name)
+    from arena.load.runner import LoadConfig
+
+    config = LoadConfig(
+        shape=shape, mix=mix, seed=seed, tps=rate, arrival=arrival, think_time=think,
+        workers=workers, remote_workers=remote_workers, parallel=parallel, web=web,
+        master_bind=master_bind, master_port=master_port,
+    )  # fmt: skip
+    return config, names
+
+
+def _engines_up() -> list[str]:
+    from arena.state import ProjectState
+
+    names = sorted(ProjectState().endpoints())
+    if not names:
+        raise ArenaError("Nothing is up to load.", "Start engines: `arena up postgres mysql`.")
+    return names
+
+
+def _render(report, config, as_json: bool) -> None:
+    if as_json:
+        console.as_json(
+            {
+                "run_id": report.run_id,
+                "path": report.path,
+                "interrupted": report.interrupted,
+                "config": config.describe(),
+                "engines": {
+                    r.engine: {"status": r.status, "message": r.message, **r.summary}
+                    for r in report.results
+                },
+            }
+        )
+        return
+    rows = []
+    for r in report.results:
+        o = r.summary.get("overall", {})
+        rows.append(
+            (
+                r.engine, r.status, f"{o.get('count', 0):,}",
+                f"{r.summary.get('throughput_per_s', 0):,.0f}",
+                *(_ms(o.get(k)) for k in ("p50_us", "p95_us", "p99_us", "p99_9_us", "max_us")),
+                str(r.summary.get("error_count", 0)),
+            )
+        )  # fmt: skip
+    console.table(
+        rows, ("engine", "status", "ops", "ops/s", "p50 ms", "p95 ms", "p99 ms", "p99.9 ms",
+               "max ms", "errors"),
+    )  # fmt: skip
+    for r in report.results:
+        if r.message:
+            console.warn(f"{r.engine}: {r.message}")
+        lag = r.summary.get("schedule_lag")
+        if lag:
+            console.info(
+                f"{r.engine}: schedule lag p50 {_ms(lag.get('p50_us'))} ms, "
+                f"p99 {_ms(lag.get('p99_us'))} ms (actual start - intended start)"
+            )
+    console.info(f"Results: {report.path}")
+
+
+def _ms(us) -> str:
+    return "-" if us is None else f"{us / 1000:.3f}"
+
+
+@click.command()
+@click.option("--master", "master_host", required=True, help="Host of the `arena load` master.")
+@click.option("--master-port", default=5557, show_default=True, type=int)
+def worker(master_host: str, master_port: int) -> None:
+    """Join an `arena load` master as a load worker process (one per core)."""
+    from arena.load.runner import run_worker
+
+    run_worker(master_host, master_port)

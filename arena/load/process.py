@@ -1,0 +1,182 @@
+"""What runs inside every load process (the local one, or each Locust worker): the operation
+set for the engine being loaded, the arrival schedule, and the users' hot loop.
+
+The hot loop does not fire a Locust request event per query (that caps Locust at ~15k
+events/s here): Locust only decides how many users run; each user loops over the mix and
+appends latencies to the process's Recorder, which is drained once per report interval.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import random
+import time
+from typing import Any
+
+from arena.engines import get_engine
+from arena.load import drivers
+from arena.load.metrics import Recorder
+from arena.load.operations import Workload, build_operations, read_pools
+from arena.load.patterns import CompiledMix, MixSpec, compile_mix
+from arena.models import Endpoint
+from arena.schema import Schema
+
+YIELD_EVERY_NS = 5_000_000  # a solo user hands the hub a turn at least every 5 ms
+RECONNECT_BACKOFF_S = 0.25
+
+
+class Arrivals:
+    """The open model's schedule of INTENDED start times, shared by the process's users.
+
+    Fixed: one every 1/rate s. Poisson: exponential gaps with mean 1/rate s, like pgbench -R
+    (https://www.postgresql.org/docs/current/pgbench.html, "--rate"). A user takes the next
+    slot, sleeps until it, runs; latency counts from the slot, so a late start (all users
+    busy, a stalled server) shows up in the latency instead of being omitted."""
+
+    def __init__(self, rate: float, poisson: bool, seed: int) -> None:
+        self.rate = rate
+        self.poisson = poisson
+        self.rng = random.Random(f"arrivals:{seed}")
+        self.next_ns: int | None = None
+
+    def take(self) -> int:
+        now = time.perf_counter_ns()
+        if self.next_ns is None:
+            self.next_ns = now
+        slot = self.next_ns
+        gap = self.rng.expovariate(self.rate) if self.poisson else 1.0 / self.rate
+        self.next_ns = slot + int(gap * 1e9)
+        return slot
+
+
+def plan_operations(plan: dict[str, Any]) -> tuple[Any, Schema, CompiledMix]:
+    engine = get_engine(plan["engine"])
+    schema = Schema.from_dict(plan["schema"])
+    by_kind = build_operations(engine, schema)
+    mix = compile_mix(MixSpec.from_dict(plan["mix"]), engine, by_kind)
+    return engine, schema, mix
+
+
+def tables_touched(mix: CompiledMix) -> set[str]:
+    names = {op.table for op in mix.operations if op.table}
+    names |= {p.table for op in mix.operations for p in op.params if p.table}
+    return names
+
+
+class LoadProcess:
+    """One engine's load inside one process."""
+
+    def __init__(self, plan: dict[str, Any], process_index: int = 0) -> None:
+        self.plan = plan
+        self.engine, self.schema, self.mix = plan_operations(plan)
+        self.endpoint = Endpoint.from_dict(plan["endpoint"])
+        conn = self.engine.connect(self.endpoint, connect_timeout=5)
+        try:
+            pools, ranges = read_pools(self.engine, conn, self.schema, tables_touched(self.mix))
+        finally:
+            conn.close()
+        self.workload = Workload(self.schema, pools, ranges, process_index)
+        self.recorder = Recorder([op.name for op in self.mix.operations])
+        self.seed = int(plan["seed"])
+        rate = plan.get("tps")
+        self.arrivals = (
+            Arrivals(float(rate), plan.get("arrival") == "poisson", self.seed + process_index)
+            if rate
+            else None
+        )
+        self.think_ns = int(float(plan.get("think_time") or 0) * 1e9)
+        self.cumulative = list(itertools.accumulate(self.mix.weights))
+        self.fallback = self._fallbacks()
+        self.user_counter = itertools.count(process_index * 1_000_000)
+        self.users = 0
+        self.stopped = False
+        self.errors = drivers_errors(self.engine)
+
+    def _fallbacks(self) -> list[int | None]:
+        """A delete with nothing of arena's to delete yet runs its table's insert instead."""
+        inserts = {op.table: i for i, op in enumerate(self.mix.operations) if op.kind == "insert"}
+        return [
+            inserts.get(op.table) if op.kind == "delete" else None for op in self.mix.operations
+        ]
+
+    def user_loop(self) -> None:
+        """The hot loop of one user; runs until Locust kills the greenlet (stop, ramp-down)."""
+        user_index = next(self.user_counter)
+        rng = random.Random(f"{self.seed}:{user_index}")
+        self.users += 1
+        drivers.ACTIVE_USERS[0] += 1
+        session = None
+        try:
+            session = self._connect(rng)
+            ops, cumulative, fallback = self.mix.operations, self.cumulative, self.fallback
+            workload, record, arrivals = self.workload, self.recorder.record, self.arrivals
+            errors, think_ns = self.errors, self.think_ns
+            perf_ns, top = time.perf_counter_ns, cumulative[-1]
+            last_yield = perf_ns()
+            while not self.stopped:
+                i = bisect.bisect_right(cumulative, rng.random() * top)
+                if i >= len(ops):
+                    i = len(ops) - 1
+                op = ops[i]
+                params = workload.params(op, rng)
+                if params is None:
+                    alt = fallback[i]
+                    if alt is None:
+                        drivers.pause(0)
+                        continue
+                    i, op = alt, ops[alt]
+                    params = workload.params(op, rng)
+                    if params is None:
+                        continue
+                if arrivals is not None:
+                    slot = arrivals.take()
+                    wait_ns = slot - perf_ns()
+                    if wait_ns > 0:
+                        drivers.pause(wait_ns / 1e9)
+                    started = perf_ns()
+                    self.recorder.record_lag((started - slot) // 1000)
+                    t0 = slot
+                else:
+                    t0 = perf_ns()
+                try:
+                    key = session.run(op, params)
+                except errors as exc:
+                    self.recorder.error(i, drivers.error_kind(exc))
+                    if session.broken:
+                        session.close()
+                        session = self._connect(rng)
+                    continue
+                done = perf_ns()
+                record(i, (done - t0) // 1000)
+                if op.kind == "insert":
+                    workload.remember_insert(op, params, key)
+                if think_ns:
+                    drivers.pause(think_ns / 1e9)
+                    last_yield = perf_ns()
+                elif done - last_yield > YIELD_EVERY_NS:
+                    drivers.pause(0)
+                    last_yield = perf_ns()
+        finally:
+            self.users -= 1
+            drivers.ACTIVE_USERS[0] -= 1
+            if session is not None:
+                session.close()
+
+    def _connect(self, rng: random.Random) -> drivers.Session:
+        """Connect, retrying with a pause while the server refuses (each failure counted
+        as an error of a pseudo-operation, so a dead server shows in the metrics)."""
+        while True:
+            try:
+                return drivers.open_session(self.engine, self.endpoint)
+            except self.errors as exc:
+                self.recorder.error(-1, drivers.error_kind(exc))
+                drivers.pause(RECONNECT_BACKOFF_S * (0.5 + rng.random()))
+
+
+def drivers_errors(engine: Any) -> tuple[type[BaseException], ...]:
+    errors = tuple(engine.driver_errors())
+    if engine.family == "mysql":
+        # PyMySQL raises plain OSError-family errors when the server vanishes mid-packet.
+        errors += (OSError,)
+    return errors
