@@ -146,7 +146,7 @@ def _config(engine_names, shape_name, stages_file, users, spawn_rate, duration, 
     names = engine_list(list(engine_names)) or _engines_up()
     for name in names:
         get_engine(name)
-    from arena.load.runner import LoadConfig
+    from arena.load.config import LoadConfig
 
     config = LoadConfig(
         shape=shape, mix=mix, seed=seed, tps=rate, arrival=arrival, think_time=think,

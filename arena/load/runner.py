@@ -29,9 +29,9 @@ from locust.runners import STATE_STOPPED
 from arena.engines import get_engine
 from arena.engines.base import error_text
 from arena.errors import ArenaError
+from arena.load.config import LoadConfig
 from arena.load.live import LiveView, Snapshot, feed_locust_stats
 from arena.load.metrics import Aggregate, Interval, Seconds, summarize
-from arena.load.patterns import MixSpec
 from arena.load.process import LoadProcess
 from arena.load.results import RunFolder
 from arena.load.shapes import StagedShape
@@ -45,43 +45,6 @@ DEATH_AFTER_S = 3  # seconds with errors and not one success before the server i
 WORKER_CONNECT_TIMEOUT_S = 60
 PLAN_TIMEOUT_S = 120
 METRICS_JSON_EVERY_S = 5
-
-
-@dataclass(frozen=True, slots=True)
-class LoadConfig:
-    shape: StagedShape
-    mix: MixSpec
-    seed: int = 42
-    tps: float | None = None
-    arrival: str = "poisson"
-    think_time: float = 0.0
-    workers: int = 0
-    remote_workers: int = 0
-    parallel: bool = False
-    web: bool = False
-    master_bind: str = "127.0.0.1"
-    master_port: int = 0
-
-    @property
-    def processes(self) -> int:
-        return max(1, self.workers + self.remote_workers)
-
-    def describe(self) -> dict[str, Any]:
-        return {
-            "shape": self.shape.name,
-            "stages": self.shape.describe(),
-            "duration_s": self.shape.duration,
-            "max_users": self.shape.max_users,
-            "mix": self.mix.to_dict(),
-            "seed": self.seed,
-            "model": "open" if self.tps else "closed",
-            "tps": self.tps,
-            "arrival": self.arrival if self.tps else None,
-            "think_time_s": self.think_time,
-            "workers": self.workers,
-            "remote_workers": self.remote_workers,
-            "parallel": self.parallel,
-        }
 
 
 @dataclass
