@@ -37,3 +37,37 @@ def error(message: str, details: str = "") -> None:
 
 def is_tty() -> bool:
     return sys.stdout.isatty()
+
+
+def progress_bars(enabled: bool = True):
+    """A rich Progress with one bar per task (rows, rows/s, ETA), drawn on stderr so
+    --json output stays machine-readable. Use as a context manager; add_task / advance are
+    thread-safe. With enabled=False (or no terminal) nothing is drawn."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        ProgressColumn,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+    from rich.text import Text
+
+    class RateColumn(ProgressColumn):
+        def render(self, task) -> Text:
+            speed = task.finished_speed or task.speed
+            return Text(f"{speed:,.0f} rows/s" if speed else "- rows/s")
+
+    stderr = Console(stderr=True)
+    return Progress(
+        TextColumn("{task.description:<10}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("rows"),
+        RateColumn(),
+        TimeRemainingColumn(),
+        console=stderr,
+        disable=not enabled or not stderr.is_terminal,
+        transient=False,
+    )

@@ -375,20 +375,22 @@ class AfterGen(Gen):
 # -- what to generate for a column ---------------------------------------------------------
 
 
-def _title(rng: np.random.Generator, n_words: tuple[int, int]) -> str:
-    count = int(rng.integers(n_words[0], n_words[1] + 1))
-    text = " ".join(rng.choice(words.WORDS, count))
-    return text[:1].upper() + text[1:]
-
-
 def text_pool(key: np.uint64, max_len: int | None, n_words=(8, 60), sentences=True) -> list[str]:
+    """POOL_SIZE texts of n_words words (a sentence break every ~10 words), drawn at once."""
     rng = np.random.default_rng(int(key))
-    out = []
-    for _ in range(POOL_SIZE):
-        text = _title(rng, n_words)
+    counts = rng.integers(n_words[0], n_words[1] + 1, POOL_SIZE)
+    vocab = np.array(words.WORDS, dtype=object)
+    picked = vocab[rng.integers(0, len(vocab), int(counts.sum()))].tolist()
+    out, pos = [], 0
+    for count in counts.tolist():
+        chunk = picked[pos : pos + count]
+        pos += count
         if sentences:
-            text = re.sub(r"((?:\S+ ){7,12}\S+) ", lambda m: m.group(1) + ". ", text) + "."
-        out.append(_clip(text, max_len))
+            chunk = [w + "." if (i + 1) % 10 == 0 else w for i, w in enumerate(chunk)]
+            text = " ".join(chunk).rstrip(".") + "."
+        else:
+            text = " ".join(chunk)
+        out.append(_clip(text[:1].upper() + text[1:], max_len))
     return out
 
 

@@ -342,8 +342,14 @@ class TableGen:
                 codes.append(self._tuple_pick(fk, eff, local))
             else:
                 codes.append(_codes(self.gens[c].generate(eff)))
-        stacked = np.ascontiguousarray(np.stack(codes, axis=1).astype(np.int64))
-        keys = stacked.view(np.dtype((np.void, stacked.dtype.itemsize * stacked.shape[1]))).ravel()
+        spans = [int(c.max()) + 2 if len(c) else 1 for c in codes]  # +1 for NULL's -1
+        if np.prod([float(x) for x in spans]) < 2**62:
+            keys = np.zeros(len(eff), dtype=np.int64)  # mixed radix: one int64 per tuple
+            for c, span in zip(codes, spans, strict=True):
+                keys = keys * span + (c.astype(np.int64) + 1)
+        else:
+            stacked = np.ascontiguousarray(np.stack(codes, axis=1).astype(np.int64))
+            keys = stacked.view(np.dtype((np.void, 8 * stacked.shape[1]))).ravel()
         _, first = np.unique(keys, return_index=True)
         dup = np.ones(len(keys), dtype=bool)
         dup[first] = False
