@@ -116,7 +116,9 @@ def seed(
     failed = [r for r in results if not r.ok]
     if failed:
         first = failed[0]
-        why = first.error or next(
+        if first.error:  # failed before loading anything; the message carries its hint
+            raise ArenaError(f"Seeding {first.engine} failed: {first.error}")
+        why = next(
             (f"{t.table}: {t.error}" for t in first.tables if t.status == "failed"),
             "foreign key verification found orphans",
         )

@@ -132,6 +132,8 @@ def make_generators(
         )  # fmt: skip
         sources[tp.name] = tg
         gens.append(tg)
+    for tg in gens:
+        tg.bind_deferred(sources)
     return gens
 
 

@@ -141,7 +141,12 @@ class TableGen:
         for col in self.columns:
             if col.name not in self.fk_of:
                 self._gen_for(col)
-        self.pickers = {fk.name: self._picker(fk, parents) for fk in self.table.foreign_keys}
+        # A deferred FK (cycle) points at a table generated later: bound in bind_deferred().
+        self.pickers = {
+            fk.name: self._picker(fk, parents)
+            for fk in self.table.foreign_keys
+            if fk not in plan.deferred
+        }
         self._apply_capacity()
         self.eff_rows: np.ndarray | None = None  # tuple-unique tables: hash row per local row
         if self.tuple_sets:
@@ -264,7 +269,7 @@ class TableGen:
         if fk.ref_table == self.name:
             fraction = SELF_ROOT_FRACTION if nullable else 0.0
             return FkPicker(
-                fk, None, self.key("fk", fk.name), 0.0, fraction if null is None else null
+                fk, None, self.key("fk", *fk.columns), 0.0, fraction if null is None else null
             )
         parent = parents.get(fk.ref_table)
         if parent is None:
@@ -280,15 +285,20 @@ class TableGen:
                 )
             null = 1.0
         one_to_one = any(set(fk.columns) == set(s) for s in self._unique_sets())
-        return FkPicker(fk, parent, self.key("fk", fk.name), skew, null, one_to_one)
+        return FkPicker(fk, parent, self.key("fk", *fk.columns), skew, null, one_to_one)
+
+    def bind_deferred(self, parents: dict[str, KeySource]) -> None:
+        """Once every table has a generator: pickers for the second-pass FKs."""
+        for fk in self.plan.deferred:
+            self.pickers[fk.name] = self._picker(fk, parents)
 
     def _apply_capacity(self) -> None:
         """Fewer rows when a unique column or an FK-only unique key cannot hold more."""
         limit = self.n
         for col in self.unique_cols:
             if col in self.fk_of:
-                picker = self.pickers[self.fk_of[col][0].name]
-                if picker.parent is not None:
+                picker = self.pickers.get(self.fk_of[col][0].name)
+                if picker is not None and picker.parent is not None:
                     limit = min(limit, picker.parent.n)
                 continue
             cap = self.gens[col].capacity
@@ -298,8 +308,8 @@ class TableGen:
             cap = 1
             for c in cols:
                 if c in self.fk_of:
-                    picker = self.pickers[self.fk_of[c][0].name]
-                    cap *= picker.parent.n if picker.parent is not None else self.n
+                    picker = self.pickers.get(self.fk_of[c][0].name)
+                    cap *= picker.parent.n if picker and picker.parent is not None else self.n
                 else:
                     cap *= self.gens[c].capacity or self.n
             limit = min(limit, max(1, int(cap * 0.9)) if cap > 10 else cap)
