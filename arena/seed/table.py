@@ -136,12 +136,14 @@ class TableGen:
             ) from None
         self.unique_cols: set[str] = set()
         self.tuple_sets: list[tuple[str, ...]] = []
+        self.carriers: dict[tuple[str, ...], str] = {}
         self._plan_uniqueness()
         self.gens: dict[str, g.Gen] = {}
         for col in self.columns:
             if col.name not in self.fk_of:
                 self._gen_for(col)
         # A deferred FK (cycle) points at a table generated later: bound in bind_deferred().
+        self._demote_small_carriers()
         self.pickers = {
             fk.name: self._picker(fk, parents)
             for fk in self.table.foreign_keys
@@ -177,6 +179,7 @@ class TableGen:
             )
             if carrier is not None:
                 self.unique_cols.add(carrier)
+                self.carriers[tuple(cols)] = carrier
             else:
                 self.tuple_sets.append(tuple(cols))
 
@@ -286,6 +289,15 @@ class TableGen:
             null = 1.0
         one_to_one = any(set(fk.columns) == set(s) for s in self._unique_sets())
         return FkPicker(fk, parent, self.key("fk", *fk.columns), skew, null, one_to_one)
+
+    def _demote_small_carriers(self) -> None:
+        """A composite key's carrier with fewer distinct values than rows (a date among
+        (account_id, period_start)) would cap the table: draw the whole tuple instead."""
+        for cols, carrier in self.carriers.items():
+            capacity = self.gens[carrier].capacity
+            if capacity is not None and capacity < self.n:
+                self.unique_cols.discard(carrier)
+                self.tuple_sets.append(cols)
 
     def bind_deferred(self, parents: dict[str, KeySource]) -> None:
         """Once every table has a generator: pickers for the second-pass FKs."""
