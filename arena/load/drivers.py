@@ -4,12 +4,11 @@ Imported only after locust (gevent's monkey-patching) by arena/load/runner.py.
 
 Why each driver is handled the way it is:
 - psycopg (PostgreSQL, Supabase): >= 3.1.14 detects the patched `select` and waits through
-  it, which costs a gevent io-watcher per wait (measured here: ~half the throughput of a plain
-  loop). `LoadConnection.wait` instead parks on one cached watcher per connection and, when it
-  is the only user in its process, uses psycopg's C wait (`wait_c`): nothing else needs the
-  hub then, and the hot loop yields to it every few milliseconds (heartbeats, stop messages).
-  Statements are prepared server-side (prepare=True) like a real application's would be.
-  https://www.psycopg.org/psycopg3/docs/advanced/prepare.html
+  it, which costs a new gevent io-watcher per wait. Queries go through psycopg's pq layer
+  instead (PostgresSession): prepared statements, one cached watcher per connection, and,
+  when a user is alone in its process, libpq's blocking call: nothing else needs the hub
+  then, and the hot loop yields to it every few milliseconds (heartbeats, stop messages).
+  `LoadConnection.wait` applies the same to psycopg's own waits (connecting).
 - PyMySQL: pure Python over the patched socket: cooperative as is, CPU-bound in Python.
 - sqlite3: in-process and quick; its calls block the hub briefly, by nature.
 - pyodbc (SQL Server): a C driver that blocks the hub, so its calls run in gevent's thread
@@ -110,6 +109,18 @@ class Session:
 
 
 class PostgresSession(Session):
+    """libpq through psycopg's thin pq layer: server-side prepared statements, parameters in
+    text form, every row's values read back as bytes (as pgbench does; no Python type
+    conversion). psycopg's cursor costs ~15 µs of Python per query, about as much as the
+    query itself here, so a cursor-based client measured half of pgbench -S on 2 cores.
+    https://www.psycopg.org/psycopg3/docs/api/pq.html"""
+
+    def __init__(self, engine: Engine, endpoint: Endpoint) -> None:
+        super().__init__(engine, endpoint)
+        self.pg = self.conn.pgconn
+        self.names: dict[str, bytes] = {}
+        self.on_read = self.on_write = None
+
     def connect(self) -> Any:
         ep = self.endpoint
         return _CONNECTION_CLASS().connect(
@@ -117,18 +128,95 @@ class PostgresSession(Session):
             dbname=ep.database, autocommit=True, connect_timeout=5,
         )  # fmt: skip
 
+    def _prepare(self, op: Operation) -> bytes:
+        name = f"arena_{len(self.names)}".encode()
+        self._check(self.pg.prepare(name, dollar_params(op.sql).encode()))
+        self.names[op.sql] = name
+        return name
+
     def run(self, op: Operation, params: tuple[Any, ...]) -> Any:
-        cur = self.cur
-        cur.execute(op.sql, params, prepare=True)
-        if cur.description is not None:
-            rows = cur.fetchall()
-            if op.returns_key and rows:
-                return rows[0][0]
+        name = self.names.get(op.sql) or self._prepare(op)
+        values = [pg_text(v) for v in params]
+        formats = [1 if isinstance(v, bytes | bytearray) else 0 for v in params]
+        if ACTIVE_USERS[0] <= 1:
+            # The only user in this process: libpq's blocking call (it releases the GIL).
+            res = self.pg.exec_prepared(name, values, formats)
+        else:
+            res = self._exec_cooperative(name, values, formats)
+        self._check(res)
+        ntuples, nfields = res.ntuples, res.nfields
+        get = res.get_value
+        first = None
+        for row in range(ntuples):
+            for col in range(nfields):
+                value = get(row, col)
+                if first is None:
+                    first = value
+        if op.returns_key and first is not None:
+            text = first.decode()
+            return int(text) if text.lstrip("-").isdigit() else text
         return None
+
+    def _exec_cooperative(self, name: bytes, values: list, formats: list) -> Any:
+        """send, then park on the socket's watcher until libpq has the whole result."""
+        pg, hub = self.pg, get_hub()
+        if self.on_read is None:
+            self.on_read = hub.loop.io(pg.socket, 1)
+            self.on_write = hub.loop.io(pg.socket, 2)
+        pg.send_query_prepared(name, values, formats)
+        while pg.flush():
+            hub.wait(self.on_write)
+        while True:
+            pg.consume_input()
+            if not pg.is_busy():
+                break
+            hub.wait(self.on_read)
+        res = pg.get_result()
+        while pg.get_result() is not None:  # single statement: only the terminating NULL
+            pass
+        return res
+
+    def _check(self, res: Any) -> None:
+        if res is None or res.status not in _PG_OK:
+            import psycopg.errors
+
+            if res is None:
+                raise psycopg.OperationalError(self.pg.get_error_message().decode(errors="replace"))
+            raise psycopg.errors.error_from_result(res, encoding="utf-8")
 
     @property
     def broken(self) -> bool:
-        return self.conn.closed or self.conn.broken
+        return self.conn.closed or self.pg.status != 0  # CONNECTION_OK
+
+
+_PG_OK = (1, 2)  # PGRES_COMMAND_OK, PGRES_TUPLES_OK
+
+
+def dollar_params(sql: str) -> str:
+    """DB-API %s placeholders -> PostgreSQL's $1, $2 ... (%% is a literal %)."""
+    parts = sql.split("%%")
+    counter = [0]
+
+    def number(text: str) -> str:
+        pieces = text.split("%s")
+        out = pieces[0]
+        for piece in pieces[1:]:
+            counter[0] += 1
+            out += f"${counter[0]}" + piece
+        return out
+
+    return "%".join(number(p) for p in parts)
+
+
+def pg_text(value: Any) -> bytes | None:
+    """A parameter in PostgreSQL's text input form (bytes go as binary)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return b"t" if value else b"f"
+    if isinstance(value, bytes | bytearray):
+        return bytes(value)
+    return str(value).encode()
 
 
 class MySQLSession(Session):

@@ -155,9 +155,10 @@ class Recorder:
     def record_lag(self, micros: int) -> None:
         self._lag.append(micros)
 
-    def error(self, op: int, kind: str) -> None:
-        """Count an error of operation `op` (-1: connecting)."""
-        self._errors[f"{self.op_names[op] if op >= 0 else 'connect'}: {kind}"] += 1
+    def error(self, op: int | str, kind: str) -> None:
+        """Count an error of operation `op` (its index, or a name such as "connect")."""
+        name = self.op_names[op] if isinstance(op, int) else op
+        self._errors[f"{name}: {kind}"] += 1
 
     def drain(self, users: int = 0) -> Interval:
         """Everything recorded since the last drain, as histograms; the buffers restart empty."""

@@ -351,6 +351,8 @@ def read_pools(
 def _window(r: ColumnRange, rng: random.Random) -> tuple[Any, Any]:
     """A window of ~1/1000 of the column's span at a random place."""
     low, high = r.low, r.high
+    if isinstance(low, str):
+        return _text_window(low, high, rng)
     if isinstance(low, decimal.Decimal):
         low, high = float(low), float(high)
     span = high - low
@@ -361,6 +363,20 @@ def _window(r: ColumnRange, rng: random.Random) -> tuple[Any, Any]:
     if isinstance(low, dt.date) and not isinstance(low, dt.datetime):
         width = max(width, dt.timedelta(days=1))
     return start, start + width
+
+
+def _text_window(low: str, high: str, rng: random.Random) -> tuple[Any, Any]:
+    """SQLite keeps dates and timestamps as ISO text: window over the parsed values and
+    write them back in the column's own spelling, so text comparison still orders them."""
+    try:
+        parsed = (dt.datetime.fromisoformat(low), dt.datetime.fromisoformat(high))
+    except ValueError:
+        return low, high  # not temporal text: the whole range, capped by the LIMIT
+    start, end = _window(ColumnRange(*parsed), rng)
+    if len(low) == 10:
+        return start.date().isoformat(), end.date().isoformat()
+    sep = "T" if "T" in low else " "
+    return start.isoformat(sep), end.isoformat(sep)
 
 
 class ValueMaker:

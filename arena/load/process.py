@@ -170,7 +170,7 @@ class LoadProcess:
             try:
                 return drivers.open_session(self.engine, self.endpoint)
             except self.errors as exc:
-                self.recorder.error(-1, drivers.error_kind(exc))
+                self.recorder.error("connect", drivers.error_kind(exc))
                 drivers.pause(RECONNECT_BACKOFF_S * (0.5 + rng.random()))
 
 

@@ -101,7 +101,7 @@ def make_user_class(holder: Holder) -> type[User]:
             try:
                 process.user_loop()
             except Exception as exc:  # a bug must not turn into a silent spin
-                process.recorder.error(-1, f"internal {type(exc).__name__}: {exc}")
+                process.recorder.error("internal", f"{type(exc).__name__}: {exc}")
                 gevent.sleep(1)
 
     return ArenaUser

@@ -83,7 +83,7 @@ def test_errors_by_type_and_drain_resets():
     rec.record(0, 100)
     rec.error(1, "UniqueViolation (23505)")
     rec.error(1, "UniqueViolation (23505)")
-    rec.error(-1, "OperationalError")
+    rec.error("connect", "OperationalError")
     first = rec.drain()
     assert first.errors == {"update t: UniqueViolation (23505)": 2, "connect: OperationalError": 1}
     assert first.count == 1 and first.error_count == 3

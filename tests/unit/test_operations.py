@@ -217,3 +217,13 @@ def test_a_named_table_that_cannot_run_is_an_error():
     )
     with pytest.raises(ArenaError, match="'pk_lookup nope' cannot run"):
         compile_mix(spec, engine, build_operations(engine, shop_schema()))
+
+
+def test_sqlite_text_timestamps_get_a_window_in_their_own_spelling():
+    from arena.load.operations import _window
+
+    low, high = _window(ColumnRange("2024-01-01 00:00:00", "2025-01-01 00:00:00"), random.Random(1))
+    assert low < high and low[10] == " " and low.startswith("2024")
+    day_low, day_high = _window(ColumnRange("2024-01-01", "2024-12-31"), random.Random(1))
+    assert len(day_low) == 10 and day_low <= day_high
+    assert _window(ColumnRange("apple", "pear"), random.Random(1)) == ("apple", "pear")

@@ -1,0 +1,241 @@
+"""arena load vs pgbench and sysbench, in one run, on the same servers (not a timed test).
+
+    python benchmarks/load.py                 # 10 s per measurement (quick)
+    python benchmarks/load.py --duration 20   # the issue's comparison: pgbench -S -T 20
+
+Starts native PostgreSQL and MariaDB through arena's runtime in a temporary project, loads
+pgbench's and sysbench's own data, then measures back to back:
+
+  PostgreSQL  closed: pgbench -S -c 2 -j 2 -T D   vs  arena load, PK lookups, 2 users
+              open:   pgbench -S -R RATE (Poisson) vs  arena load --tps RATE --arrival poisson
+  MariaDB     closed: sysbench oltp_point_select --threads 2  vs  arena load, 2 users
+              open:   sysbench --rate RATE --percentile 50    vs  arena load --tps RATE
+
+Both tools measure latency under a rate from the scheduled start, like arena. pgbench's p50
+comes from its per-transaction log (-l), sysbench's from --percentile=50. Targets (issue 5):
+arena's peak >= 0.8 x pgbench -S; achieved rate within 1 % of --tps; p50 within 10 % of the
+reference tool's at the same rate. The client and the server share this machine's cores, so
+every run is repeated `--rounds` times, alternating tool and arena, and the median is kept.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from arena import lifecycle
+from arena.state import ProjectState
+
+PGBENCH_DIRS = sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)
+
+
+def pg_tool(name: str) -> str:
+    found = shutil.which(name) or next(
+        (f"{d}/{name}" for d in PGBENCH_DIRS if os.access(f"{d}/{name}", os.X_OK)), None
+    )
+    if not found:
+        sys.exit(f"{name} not found (apt-get install postgresql)")
+    return found
+
+
+def sh(cmd: list[str], env: dict | None = None, cwd: str | None = None) -> str:
+    out = subprocess.run(
+        cmd, capture_output=True, text=True, env={**os.environ, **(env or {})}, cwd=cwd
+    )
+    if out.returncode != 0:
+        sys.exit(f"failed: {' '.join(cmd)}\n{out.stdout[-2000:]}\n{out.stderr[-2000:]}")
+    return out.stdout + out.stderr
+
+
+def arena_load(root: Path, engine: str, mix: str, duration: int, *extra: str) -> dict:
+    out = subprocess.run(
+        [sys.executable, "-m", "arena", "load", "--engines", engine, "--mix", mix,
+         "--duration", f"{duration}s", "--json", *extra],
+        capture_output=True, text=True, cwd=root, env={**os.environ, "ARENA_PROJECT_DIR": str(root)},
+    )  # fmt: skip
+    if out.returncode != 0:
+        sys.exit(f"arena load failed: {out.stderr[-2000:]}")
+    result = json.loads(out.stdout)["engines"][engine]
+    if result["status"] != "ok" or result["error_count"]:
+        sys.exit(f"arena load on {engine}: {result['status']} {result.get('errors')}")
+    return result
+
+
+# -- PostgreSQL ---------------------------------------------------------------------------
+
+
+def pgbench(ep, *args: str, cwd: str | None = None) -> str:
+    return sh(
+        [pg_tool("pgbench"), "-h", ep.host, "-p", str(ep.port), "-U", ep.user, *args, ep.database],
+        env={"PGPASSWORD": ep.password},
+        cwd=cwd,
+    )
+
+
+def pgbench_tps(text: str) -> float:
+    line = next(ln for ln in text.splitlines() if ln.startswith("tps ="))
+    return float(line.split()[2])
+
+
+def pgbench_p50_us(ep, rate: int, duration: int) -> tuple[float, float]:
+    """(achieved tps, p50 µs) of pgbench -S -R, from its per-transaction log, where the
+    latency column counts from the scheduled start under -R."""
+    with tempfile.TemporaryDirectory() as tmp:
+        text = pgbench(ep, "-S", "-c", "2", "-j", "2", "-T", str(duration), "-R", str(rate),
+                       "-l", "--log-prefix", f"{tmp}/pgb", cwd=tmp)  # fmt: skip
+        latencies = np.concatenate(
+            [np.loadtxt(f, usecols=2, ndmin=1) for f in glob.glob(f"{tmp}/pgb*")]
+        )
+    return pgbench_tps(text), float(np.percentile(latencies, 50))
+
+
+# -- MariaDB ------------------------------------------------------------------------------
+
+
+def sysbench(ep, *args: str) -> str:
+    return sh(
+        ["sysbench", "oltp_point_select", "--db-driver=mysql", f"--mysql-host={ep.host}",
+         f"--mysql-port={ep.port}", f"--mysql-user={ep.user}", f"--mysql-password={ep.password}",
+         f"--mysql-db={ep.database}", "--tables=1", "--table-size=100000", *args]
+    )  # fmt: skip
+
+
+def sysbench_numbers(text: str) -> tuple[float, float]:
+    """(transactions per second, the reported percentile in µs)."""
+    tps = pct = 0.0
+    for line in text.splitlines():
+        s = line.strip()
+        if s.startswith("transactions:"):
+            tps = float(s.split("(")[1].split()[0])
+        if "th percentile:" in s:
+            pct = float(s.split(":")[1]) * 1000
+    return tps, pct
+
+
+# -- the run ------------------------------------------------------------------------------
+
+
+def ratio(a: float, b: float) -> str:
+    return f"{a / b:.2f}" if b else "n/a"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--duration", type=int, default=10, help="seconds per measurement")
+    ap.add_argument("--rounds", type=int, default=1, help="alternating repeats (median kept)")
+    ap.add_argument("--pg-rate", type=int, default=5000, help="open-loop rate for PostgreSQL")
+    ap.add_argument("--my-rate", type=int, default=2000, help="open-loop rate for MariaDB")
+    ap.add_argument("--workers", type=int, default=2, help="arena worker processes for the peak")
+    ap.add_argument("--skip-mariadb", action="store_true")
+    args = ap.parse_args()
+    d = args.duration
+
+    root = Path(tempfile.mkdtemp(prefix="arena-bench-"))
+    os.chmod(root, 0o755)
+    state = ProjectState(root)
+    engines = ["postgres"] + ([] if args.skip_mariadb else ["mariadb"])
+    try:
+        for r in lifecycle.up(engines, "native", state=state):
+            if r.error:
+                sys.exit(f"{r.engine}: {r.error.one_line()}")
+        report: dict = {"duration_s": d, "rounds": args.rounds}
+        pg = state.endpoint("postgres")
+        pgbench(pg, "-i", "-q", "-s", "1")
+        pg_mix = root / "pg_point_select.yaml"
+        pg_mix.write_text("name: point-select\noperations: {pk_lookup pgbench_accounts: 100}\n")
+        peak = {"pgbench": [], "arena_1proc": [], "arena_workers": []}
+        for _ in range(args.rounds):
+            peak["pgbench"].append(pgbench_tps(pgbench(pg, "-S", "-c", "2", "-j", "2", "-T", str(d))))
+            peak["arena_workers"].append(
+                arena_load(root, "postgres", str(pg_mix), d, "--users", "2",
+                           "--workers", str(args.workers))["throughput_per_s"]  # fmt: skip
+            )
+            peak["arena_1proc"].append(
+                arena_load(root, "postgres", str(pg_mix), d, "--users", "2")["throughput_per_s"]
+            )
+        med = {k: statistics.median(v) for k, v in peak.items()}
+        best = max(med["arena_workers"], med["arena_1proc"])
+        report["postgres_closed"] = {**med, "arena_peak": best, "ratio": best / med["pgbench"]}
+        print(f"PostgreSQL closed, 2 clients: pgbench -S {med['pgbench']:,.0f} tps | arena "
+              f"{args.workers} workers {med['arena_workers']:,.0f} | arena 1 process "
+              f"{med['arena_1proc']:,.0f} | peak ratio {ratio(best, med['pgbench'])} "
+              "(target >= 0.80)")  # fmt: skip
+
+        opened = {"pgbench_tps": [], "pgbench_p50": [], "arena_tps": [], "arena_p50": []}
+        for _ in range(args.rounds):
+            tps, p50 = pgbench_p50_us(pg, args.pg_rate, d)
+            opened["pgbench_tps"].append(tps)
+            opened["pgbench_p50"].append(p50)
+            res = arena_load(root, "postgres", str(pg_mix), d, "--users", "2",
+                             "--tps", str(args.pg_rate), "--arrival", "poisson")  # fmt: skip
+            opened["arena_tps"].append(res["throughput_per_s"])
+            opened["arena_p50"].append(res["overall"]["p50_us"])
+        med = {k: statistics.median(v) for k, v in opened.items()}
+        report["postgres_open"] = {**med, "rate": args.pg_rate}
+        print(f"PostgreSQL open at {args.pg_rate}/s: pgbench -R {med['pgbench_tps']:,.0f} tps "
+              f"p50 {med['pgbench_p50']:.0f} µs | arena {med['arena_tps']:,.1f} tps "
+              f"({(med['arena_tps'] / args.pg_rate - 1) * 100:+.2f} % of target, within 1 %?) "
+              f"p50 {med['arena_p50']:.0f} µs | p50 ratio "
+              f"{ratio(med['arena_p50'], med['pgbench_p50'])} (target 0.90-1.10)")  # fmt: skip
+
+        if not args.skip_mariadb:
+            my = state.endpoint("mariadb")
+            sysbench(my, "prepare")
+            my_mix = root / "my_point_select.yaml"
+            my_mix.write_text("name: point-select\noperations: {pk_lookup sbtest1: 100}\n")
+            closed = {"sysbench": [], "arena_workers": [], "arena_1proc": []}
+            for _ in range(args.rounds):
+                closed["sysbench"].append(
+                    sysbench_numbers(sysbench(my, "--threads=2", f"--time={d}", "run"))[0]
+                )
+                closed["arena_workers"].append(
+                    arena_load(root, "mariadb", str(my_mix), d, "--users", "2",
+                               "--workers", str(args.workers))["throughput_per_s"]  # fmt: skip
+                )
+                closed["arena_1proc"].append(
+                    arena_load(root, "mariadb", str(my_mix), d, "--users", "2")["throughput_per_s"]
+                )
+            med = {k: statistics.median(v) for k, v in closed.items()}
+            best = max(med["arena_workers"], med["arena_1proc"])
+            report["mariadb_closed"] = {**med, "arena_peak": best, "ratio": best / med["sysbench"]}
+            print(f"MariaDB closed, 2 clients: sysbench point_select {med['sysbench']:,.0f} tps | "
+                  f"arena {args.workers} workers {med['arena_workers']:,.0f} | arena 1 process "
+                  f"{med['arena_1proc']:,.0f} | peak ratio {ratio(best, med['sysbench'])} "
+                  "(PyMySQL is pure Python: its per-query CPU bounds this)")  # fmt: skip
+            opened = {"sysbench_tps": [], "sysbench_p50": [], "arena_tps": [], "arena_p50": []}
+            for _ in range(args.rounds):
+                tps, p50 = sysbench_numbers(
+                    sysbench(my, "--threads=2", f"--time={d}", f"--rate={args.my_rate}",
+                             "--percentile=50", "run")  # fmt: skip
+                )
+                opened["sysbench_tps"].append(tps)
+                opened["sysbench_p50"].append(p50)
+                res = arena_load(root, "mariadb", str(my_mix), d, "--users", "2",
+                                 "--tps", str(args.my_rate), "--arrival", "poisson")  # fmt: skip
+                opened["arena_tps"].append(res["throughput_per_s"])
+                opened["arena_p50"].append(res["overall"]["p50_us"])
+            med = {k: statistics.median(v) for k, v in opened.items()}
+            report["mariadb_open"] = {**med, "rate": args.my_rate}
+            print(f"MariaDB open at {args.my_rate}/s: sysbench --rate {med['sysbench_tps']:,.0f} "
+                  f"tps p50 {med['sysbench_p50']:.0f} µs | arena {med['arena_tps']:,.1f} tps "
+                  f"({(med['arena_tps'] / args.my_rate - 1) * 100:+.2f} % of target) p50 "
+                  f"{med['arena_p50']:.0f} µs | p50 ratio "
+                  f"{ratio(med['arena_p50'], med['sysbench_p50'])}")  # fmt: skip
+        print(json.dumps(report, indent=2))
+    finally:
+        lifecycle.down(purge=True, state=state)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
