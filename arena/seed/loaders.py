@@ -91,6 +91,8 @@ def produce(
 
 class Loader:
     family = ""
+    # Tables of one FK level loaded at once, each on its own connection.
+    parallel_tables = 1
 
     def __init__(self, engine: Engine, endpoint: Endpoint, chunk_rows: int = CHUNK_ROWS) -> None:
         self.engine, self.endpoint, self.chunk_rows = engine, endpoint, chunk_rows
@@ -209,6 +211,7 @@ def identity_columns(table: Table) -> list[Column]:
 
 class PostgresLoader(Loader):
     family = "postgres"
+    parallel_tables = 2
 
     def prepare(self) -> None:
         cur = self.conn.cursor()
@@ -357,6 +360,7 @@ LOCAL_INFILE_REFUSED = {1148, 2068, 3948, 4166}
 
 class MySQLLoader(Loader):
     family = "mysql"
+    parallel_tables = 2
 
     def prepare(self) -> None:
         cur = self.conn.cursor()

@@ -41,9 +41,12 @@ def fk_query(engine: Engine, table: Table, fk: ForeignKey, parent_schema: str | 
     match = " AND ".join(
         f"p.{q(ref)} = c.{q(col)}" for col, ref in zip(fk.columns, fk.ref_columns, strict=True)
     )
+    # One LEFT JOIN (a hash join on every engine here): linked rows, and those without
+    # a parent row. The parent side is a unique key, so the join never multiplies rows.
+    probe = q(fk.ref_columns[0])
     return (
-        f"SELECT COUNT(*), COALESCE(SUM(CASE WHEN NOT EXISTS (SELECT 1 FROM {parent} p "
-        f"WHERE {match}) THEN 1 ELSE 0 END), 0) FROM {child} c WHERE {not_null}"
+        f"SELECT COUNT(*), COUNT(*) - COUNT(p.{probe}) FROM {child} c "
+        f"LEFT JOIN {parent} p ON {match} WHERE {not_null}"
     )
 
 
