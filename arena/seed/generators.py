@@ -504,6 +504,12 @@ NUMBER_RULES: list[tuple[str, dict]] = [
 ]  # fmt: skip
 
 
+PERSON_TABLES = re.compile(
+    r"(user|customer|author|member|person|people|employee|staff|contact|student|patient|"
+    r"client|owner|player|account|profile)"
+)
+
+
 def string_kind(name: str) -> str | None:
     lowered = name.lower()
     for pattern, kind in STRING_RULES:
@@ -615,6 +621,8 @@ def infer(key: np.uint64, column: Column, unique: bool, table: str) -> Gen:
         )
     if logical in ("char", "varchar", "text"):
         kind = string_kind(column.name) or ("text" if logical == "text" else "other")
+        if kind == "product_name" and PERSON_TABLES.search(table.lower()):
+            kind = "full_name"  # users.name, customers.name: a person, not a product
         if logical == "char" and column.length and column.length <= 3:
             kind = "currency" if column.length == 3 else "country"
         return string_gen(key, kind, column.length, unique)

@@ -194,3 +194,28 @@ def test_text_encodings_match_what_the_servers_parse():
     pooled = g.ChoiceGen(np.uint64(1), ["tab\there", "ok"]).generate(np.arange(2), unique=True)
     assert pooled.to_text("postgres", "text") == [b"tab\\there", b"ok"]
     assert pooled.to_python() == ["tab\there", "ok"]
+
+
+def test_person_tables_get_person_names():
+    people = Table(
+        "customers", (c("id", "int"), c("name", "varchar", length=80)), primary_key=("id",)
+    )
+    tg = gens(Schema("t", (people,)), 50)["customers"]
+    names = tg.chunk(0, 50)["name"].to_python()
+    first_names = set(g.words.FIRST_NAMES)
+    assert all(n.split()[0] in first_names for n in names)
+
+
+def test_sql_server_load_statements_parse_as_tsql():
+    import sqlglot
+
+    from arena.engines import get_engine
+    from arena.seed.loaders import sqlserver_statements
+
+    engine = get_engine("sqlserver")
+    before, insert, after = sqlserver_statements(engine, USERS, list(USERS.columns))
+    assert before == ["SET IDENTITY_INSERT [users] ON"]
+    assert insert.startswith("INSERT INTO [users] ([id], [email]") and insert.endswith("?)")
+    sqlglot.parse_one(insert, read="tsql")
+    assert after[0] == "SET IDENTITY_INSERT [users] OFF"
+    assert after[1] == "DBCC CHECKIDENT ('[users]', RESEED)"
