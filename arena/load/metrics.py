@@ -68,15 +68,47 @@ def decode(text: str) -> HdrHistogram:
     return hist
 
 
+def _bucket_tables(hist: HdrHistogram) -> tuple[np.ndarray, np.ndarray]:
+    """(lowest value, bucket width) of every counts index: HdrHistogram's own
+    get_value_from_index arithmetic, vectorised once per histogram layout."""
+    key = (hist.counts_len, hist.unit_magnitude, hist.sub_bucket_half_count_magnitude)
+    tables = _TABLES.get(key)
+    if tables is None:
+        index = np.arange(hist.counts_len, dtype=np.int64)
+        bucket = (index >> hist.sub_bucket_half_count_magnitude) - 1
+        sub_bucket = (index & (hist.sub_bucket_half_count - 1)) + hist.sub_bucket_half_count
+        first = bucket < 0
+        sub_bucket[first] -= hist.sub_bucket_half_count
+        bucket[first] = 0
+        lowest = sub_bucket << (bucket + hist.unit_magnitude)
+        width = np.int64(1) << (bucket + hist.unit_magnitude)
+        tables = _TABLES[key] = (lowest, width)
+    return tables
+
+
+_TABLES: dict[tuple[int, int, int], tuple[np.ndarray, np.ndarray]] = {}
+
+
 def summarize(hist: HdrHistogram) -> dict[str, Any]:
-    """count, mean, p50..p99.9 and max in microseconds."""
+    """count, mean, p50..p99.9, min and max in microseconds.
+
+    Same answers as HdrHistogram's get_value_at_percentile (highest equivalent value of the
+    bucket holding the target count) but with numpy: the pure-Python walk over ~23k buckets
+    took ~45 ms here, long enough to disturb the load it measures."""
     count = hist.get_total_count()
     if count == 0:
         return {"count": 0}
-    values = hist.get_percentile_to_value_dict(list(PERCENTILES))
-    summary: dict[str, Any] = {"count": count, "mean_us": round(hist.get_mean_value(), 1)}
+    counts = np.ctypeslib.as_array(hist.counts).astype(np.int64)
+    lowest, width = _bucket_tables(hist)
+    cumulative = np.cumsum(counts)
+    summary: dict[str, Any] = {
+        "count": count,
+        "mean_us": round(float(np.dot(lowest + width // 2, counts)) / count, 1),
+    }
     for p in PERCENTILES:
-        summary[percentile_key(p)] = values[p]
+        target = max(int(p * count / 100 + 0.5), 1)
+        index = int(np.searchsorted(cumulative, target))
+        summary[percentile_key(p)] = int(lowest[index] + width[index] - 1)
     summary["max_us"] = hist.get_max_value()
     summary["min_us"] = hist.get_min_value()
     return summary

@@ -91,7 +91,15 @@ class LoadProcess:
         self.user_counter = itertools.count(process_index * 1_000_000)
         self.users = 0
         self.stopped = False
+        self.start_ns: int | None = None
         self.errors = drivers_errors(self.engine)
+
+    def begin_at(self, wall_time: float) -> None:
+        """Users start work at this wall-clock time (the same moment in every process), and
+        the arrival schedule is anchored there: the master measures the run from it."""
+        self.start_ns = time.perf_counter_ns() + int((wall_time - time.time()) * 1e9)
+        if self.arrivals is not None:
+            self.arrivals.next_ns = self.start_ns
 
     def _fallbacks(self) -> list[int | None]:
         """A delete with nothing of arena's to delete yet runs its table's insert instead."""
@@ -102,6 +110,8 @@ class LoadProcess:
 
     def user_loop(self) -> None:
         """The hot loop of one user; runs until Locust kills the greenlet (stop, ramp-down)."""
+        if self.stopped:
+            return
         user_index = next(self.user_counter)
         rng = random.Random(f"{self.seed}:{user_index}")
         self.users += 1
@@ -113,6 +123,8 @@ class LoadProcess:
             workload, record, arrivals = self.workload, self.recorder.record, self.arrivals
             errors, think_ns = self.errors, self.think_ns
             perf_ns, top = time.perf_counter_ns, cumulative[-1]
+            if self.start_ns is not None and self.start_ns > perf_ns():
+                drivers.pause((self.start_ns - perf_ns()) / 1e9)
             last_yield = perf_ns()
             while not self.stopped:
                 i = bisect.bisect_right(cumulative, rng.random() * top)

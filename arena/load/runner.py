@@ -45,6 +45,7 @@ DEATH_AFTER_S = 3  # seconds with errors and not one success before the server i
 WORKER_CONNECT_TIMEOUT_S = 60
 PLAN_TIMEOUT_S = 120
 METRICS_JSON_EVERY_S = 5
+START_LEAD_S = 0.5
 
 
 @dataclass
@@ -77,11 +78,15 @@ class ShapeAdapter(LoadTestShape):
     def __init__(self) -> None:
         super().__init__()
         self.shape: StagedShape | None = None
+        self.lead = 0.0  # users are spawned this long before the measured start
 
     def tick(self) -> tuple[int, float] | None:
         if self.shape is None:
             return None
-        return self.shape.users_at(self.get_run_time())
+        # Hold the last stage: the monitor ends the run at exactly start + duration (the
+        # shape's own ticks come only once a second).
+        elapsed = min(self.get_run_time() - self.lead, self.shape.duration - 1e-6)
+        return self.shape.users_at(max(0.0, elapsed))
 
 
 class Holder:
@@ -95,7 +100,7 @@ def make_user_class(holder: Holder) -> type[User]:
         @task
         def load(self) -> None:
             process = holder.process
-            if process is None:
+            if process is None or process.stopped:
                 gevent.sleep(0.05)
                 return
             try:
@@ -129,14 +134,16 @@ class LocalCluster:
         self.web = self.env.create_web_ui("127.0.0.1", web_port) if web_port else None
 
     def _on_stopping(self, **_: Any) -> None:
-        self.stopped_at = time.perf_counter()
+        self.stopped_at = self.stopped_at or time.perf_counter()
 
     def prepare(self, plan: dict[str, Any], process: LoadProcess) -> None:
         self.holder.process = process
 
-    def start(self, shape: StagedShape) -> None:
+    def start(self, shape: StagedShape, start_at: float) -> None:
         self.stopped_at = None
-        self.shape.shape = shape
+        self.shape.shape, self.shape.lead = shape, start_at - time.time()
+        if self.holder.process is not None:
+            self.holder.process.begin_at(start_at)
         self.runner.start_shape()
 
     def collect(self) -> list[tuple[int, str, Interval]]:
@@ -149,6 +156,9 @@ class LocalCluster:
         return self.runner.state == STATE_STOPPED
 
     def stop(self) -> None:
+        # Stamp the end before runner.stop(): it walks inspect.stack() for a debug log line
+        # (~30 ms here) before test_stopping fires, while the users are already told to stop.
+        self.stopped_at = self.stopped_at or time.perf_counter()
         if self.holder.process is not None:
             self.holder.process.stopped = True
         self.runner.stop()
@@ -214,7 +224,7 @@ class MasterCluster:
             gevent.sleep(0.1)
 
     def _on_stopping(self, **_: Any) -> None:
-        self.stopped_at = time.perf_counter()
+        self.stopped_at = self.stopped_at or time.perf_counter()
 
     def _on_ready(self, environment: Any, msg: Any) -> None:
         if msg.data.get("run") == self.key:
@@ -243,9 +253,11 @@ class MasterCluster:
                 "Check that every worker machine can reach the engine.",
             )
 
-    def start(self, shape: StagedShape) -> None:
+    def start(self, shape: StagedShape, start_at: float) -> None:
         self.stopped_at = None
-        self.shape.shape = shape
+        self.shape.shape, self.shape.lead = shape, start_at - time.time()
+        # before the spawn messages on the same socket: workers anchor first, then spawn
+        self.runner.send_message("arena_start", {"run": self.key, "start_at": start_at})
         self.runner.start_shape()
 
     def collect(self) -> list[tuple[int, str, Interval]]:
@@ -256,6 +268,9 @@ class MasterCluster:
         return self.runner.state == STATE_STOPPED or self.stopped_at is not None
 
     def stop(self) -> None:
+        self.stopped_at = self.stopped_at or time.perf_counter()
+        # Ahead of Locust's own stop, which workers act on only after ~30 ms of inspect.stack()
+        self.runner.send_message("arena_stop", {"run": self.key})
         self.runner.stop()
 
     def finalize(self) -> list[tuple[int, str, Interval]]:
@@ -380,9 +395,6 @@ def run_engine(
     series = folder.series(name)
     status, message = "ok", ""
     latest = Interval()
-    start = time.perf_counter()
-    start_wall = time.time()
-    last_tick = last_json = start
     no_success = 0
 
     def add_collected(intervals: list[tuple[int, str, Interval]]) -> None:
@@ -392,13 +404,19 @@ def run_engine(
 
     def write_rows(rows: list[tuple[int, Interval]]) -> Interval | None:
         for second, interval in rows:
-            series.row(second - start_wall, interval, 1.0)
+            series.row(second - start_at, interval, 1.0)
         return rows[-1][1] if rows else None
 
-    cluster.start(shape)
+    # Users are spawned START_LEAD_S ahead and wait for start_at: the run (and the open
+    # model's schedule) starts at the same instant in every process, with connections ready.
+    start_at = time.time() + START_LEAD_S
+    start = time.perf_counter() + START_LEAD_S
+    last_tick = last_json = start
+    cluster.start(shape, start_at)
     try:
         while True:
-            gevent.sleep(max(0.0, last_tick + 1.0 - time.perf_counter()))
+            wake = min(last_tick + 1.0, start + shape.duration)
+            gevent.sleep(max(0.0, wake - time.perf_counter()))
             now = time.perf_counter()
             if now - start >= shape.duration and not cluster.finished():
                 cluster.stop()
@@ -409,7 +427,7 @@ def run_engine(
                 for _, interval in rows:
                     feed_locust_stats(cluster.env.stats, interval)
             view.update(_snapshot(name, "running", now - start, shape, latest, agg, config))
-            last_tick = now
+            last_tick = max(last_tick + 1.0, now - 0.5)  # no drift, no catch-up burst
             for _, interval in rows:
                 if interval.count == 0 and interval.error_count > 0:
                     no_success += 1
@@ -646,10 +664,20 @@ def run_worker(master_host: str, master_port: int) -> None:
             with contextlib.suppress(Exception):
                 send(False)
 
-    def on_stop(**_: Any) -> None:
+    def on_test_stop(**_: Any) -> None:
         send(True)
 
+    def on_start(environment: Any, msg: Any) -> None:
+        if holder.process is not None and msg.data.get("run") == current["run"]:
+            holder.process.begin_at(float(msg.data["start_at"]))
+
+    def on_stop(environment: Any, msg: Any) -> None:
+        if holder.process is not None and msg.data.get("run") == current["run"]:
+            holder.process.stopped = True
+
     runner.register_message("arena_plan", on_plan)
-    env.events.test_stop.add_listener(on_stop)
+    runner.register_message("arena_stop", on_stop)
+    runner.register_message("arena_start", on_start)
+    env.events.test_stop.add_listener(on_test_stop)
     gevent.spawn(reporter)
     runner.greenlet.join()

@@ -141,3 +141,13 @@ def test_aggregate_summary_has_throughput_and_encoded_histograms():
     assert summary["throughput_per_s"] == 100.0
     assert summary["operations"]["a"]["throughput_per_s"] == 50.0
     assert decode(agg.histograms()["overall"]).get_total_count() == 200
+
+
+def test_fast_percentiles_equal_hdrhistograms_own():
+    rng = np.random.default_rng(5)
+    hist = new_histogram()
+    add_values(hist, np.concatenate([rng.integers(20, 400, 50_000), rng.lognormal(8, 2, 500)]))
+    s = summarize(hist)
+    for p in (50.0, 90.0, 95.0, 99.0, 99.9):
+        assert s[f"p{p:g}_us".replace(".", "_")] == hist.get_value_at_percentile(p), p
+    assert abs(s["mean_us"] - hist.get_mean_value()) <= 0.01 * hist.get_mean_value()
