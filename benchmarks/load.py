@@ -129,6 +129,102 @@ def ratio(a: float, b: float) -> str:
     return f"{a / b:.2f}" if b else "n/a"
 
 
+def median_of(rounds: int, measure) -> dict[str, float]:
+    """Run `measure()` (a dict of numbers) `rounds` times; the median of each number."""
+    runs = [measure() for _ in range(rounds)]
+    return {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+
+
+def closed_arena(root: Path, engine: str, mix: Path, d: int, workers: int) -> dict[str, float]:
+    many = arena_load(root, engine, str(mix), d, "--users", "2", "--workers", str(workers))
+    one = arena_load(root, engine, str(mix), d, "--users", "2")
+    return {"arena_workers": many["throughput_per_s"], "arena_1proc": one["throughput_per_s"]}
+
+
+def open_arena(root: Path, engine: str, mix: Path, d: int, rate: int) -> dict[str, float]:
+    res = arena_load(root, engine, str(mix), d, "--users", "2", "--tps", str(rate))
+    return {"arena_tps": res["throughput_per_s"], "arena_p50": res["overall"]["p50_us"]}
+
+
+def postgres_part(root: Path, state: ProjectState, args, report: dict) -> None:
+    d, pg = args.duration, state.endpoint("postgres")
+    pgbench(pg, "-i", "-q", "-s", "1")
+    mix = root / "pg_point_select.yaml"
+    mix.write_text("name: point-select\noperations: {pk_lookup pgbench_accounts: 100}\n")
+    closed_args = ["-S", "-c", "2", "-j", "2", "-T", str(d)]
+
+    def closed() -> dict[str, float]:
+        return {
+            "pgbench": pgbench_tps(pgbench(pg, *closed_args)),
+            "pgbench_prepared": pgbench_tps(pgbench(pg, *closed_args, "-M", "prepared")),
+            **closed_arena(root, "postgres", mix, d, args.workers),
+        }
+
+    med = median_of(args.rounds, closed)
+    best = max(med["arena_workers"], med["arena_1proc"])
+    report["postgres_closed"] = {**med, "arena_peak": best, "ratio": best / med["pgbench"]}
+    print(
+        f"PostgreSQL closed, 2 clients: pgbench -S {med['pgbench']:,.0f} tps "
+        f"(-M prepared {med['pgbench_prepared']:,.0f}) | arena {args.workers} workers "
+        f"{med['arena_workers']:,.0f} | arena 1 process {med['arena_1proc']:,.0f} | peak ratio "
+        f"{ratio(best, med['pgbench'])} vs -S (target >= 0.80), "
+        f"{ratio(best, med['pgbench_prepared'])} vs -S -M prepared"
+    )
+
+    def opened() -> dict[str, float]:
+        tps, p50 = pgbench_p50_us(pg, args.pg_rate, d)
+        return {"pgbench_tps": tps, "pgbench_p50": p50,
+                **open_arena(root, "postgres", mix, d, args.pg_rate)}  # fmt: skip
+
+    med = median_of(args.rounds, opened)
+    report["postgres_open"] = {**med, "rate": args.pg_rate}
+    print(
+        f"PostgreSQL open at {args.pg_rate}/s (Poisson): pgbench -R {med['pgbench_tps']:,.1f} "
+        f"tps p50 {med['pgbench_p50']:.0f} µs | arena {med['arena_tps']:,.1f} tps "
+        f"({(med['arena_tps'] / args.pg_rate - 1) * 100:+.2f} % of target; target within 1 %) "
+        f"p50 {med['arena_p50']:.0f} µs | p50 ratio "
+        f"{ratio(med['arena_p50'], med['pgbench_p50'])} (target 0.90-1.10)"
+    )
+
+
+def mariadb_part(root: Path, state: ProjectState, args, report: dict) -> None:
+    d, my = args.duration, state.endpoint("mariadb")
+    sysbench(my, "prepare")
+    mix = root / "my_point_select.yaml"
+    mix.write_text("name: point-select\noperations: {pk_lookup sbtest1: 100}\n")
+
+    def closed() -> dict[str, float]:
+        text = sysbench(my, "--threads=2", f"--time={d}", "run")
+        return {"sysbench": sysbench_numbers(text)[0],
+                **closed_arena(root, "mariadb", mix, d, args.workers)}  # fmt: skip
+
+    med = median_of(args.rounds, closed)
+    best = max(med["arena_workers"], med["arena_1proc"])
+    report["mariadb_closed"] = {**med, "arena_peak": best, "ratio": best / med["sysbench"]}
+    print(
+        f"MariaDB closed, 2 clients: sysbench oltp_point_select {med['sysbench']:,.0f} tps | "
+        f"arena {args.workers} workers {med['arena_workers']:,.0f} | arena 1 process "
+        f"{med['arena_1proc']:,.0f} | peak ratio {ratio(best, med['sysbench'])} (PyMySQL is "
+        "pure Python: its per-query CPU, on the cores the server also needs, bounds this)"
+    )
+
+    def opened() -> dict[str, float]:
+        text = sysbench(my, "--threads=2", f"--time={d}", f"--rate={args.my_rate}",
+                        "--percentile=50", "run")  # fmt: skip
+        tps, p50 = sysbench_numbers(text)
+        return {"sysbench_tps": tps, "sysbench_p50": p50,
+                **open_arena(root, "mariadb", mix, d, args.my_rate)}  # fmt: skip
+
+    med = median_of(args.rounds, opened)
+    report["mariadb_open"] = {**med, "rate": args.my_rate}
+    print(
+        f"MariaDB open at {args.my_rate}/s: sysbench --rate {med['sysbench_tps']:,.1f} tps "
+        f"p50 {med['sysbench_p50']:.0f} µs | arena {med['arena_tps']:,.1f} tps "
+        f"({(med['arena_tps'] / args.my_rate - 1) * 100:+.2f} % of target) p50 "
+        f"{med['arena_p50']:.0f} µs | p50 ratio {ratio(med['arena_p50'], med['sysbench_p50'])}"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--duration", type=int, default=10, help="seconds per measurement")
@@ -138,99 +234,19 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2, help="arena worker processes for the peak")
     ap.add_argument("--skip-mariadb", action="store_true")
     args = ap.parse_args()
-    d = args.duration
 
     root = Path(tempfile.mkdtemp(prefix="arena-bench-"))
     os.chmod(root, 0o755)
     state = ProjectState(root)
     engines = ["postgres"] + ([] if args.skip_mariadb else ["mariadb"])
+    report: dict = {"duration_s": args.duration, "rounds": args.rounds}
     try:
         for r in lifecycle.up(engines, "native", state=state):
             if r.error:
                 sys.exit(f"{r.engine}: {r.error.one_line()}")
-        report: dict = {"duration_s": d, "rounds": args.rounds}
-        pg = state.endpoint("postgres")
-        pgbench(pg, "-i", "-q", "-s", "1")
-        pg_mix = root / "pg_point_select.yaml"
-        pg_mix.write_text("name: point-select\noperations: {pk_lookup pgbench_accounts: 100}\n")
-        peak = {"pgbench": [], "arena_1proc": [], "arena_workers": []}
-        for _ in range(args.rounds):
-            peak["pgbench"].append(pgbench_tps(pgbench(pg, "-S", "-c", "2", "-j", "2", "-T", str(d))))
-            peak["arena_workers"].append(
-                arena_load(root, "postgres", str(pg_mix), d, "--users", "2",
-                           "--workers", str(args.workers))["throughput_per_s"]  # fmt: skip
-            )
-            peak["arena_1proc"].append(
-                arena_load(root, "postgres", str(pg_mix), d, "--users", "2")["throughput_per_s"]
-            )
-        med = {k: statistics.median(v) for k, v in peak.items()}
-        best = max(med["arena_workers"], med["arena_1proc"])
-        report["postgres_closed"] = {**med, "arena_peak": best, "ratio": best / med["pgbench"]}
-        print(f"PostgreSQL closed, 2 clients: pgbench -S {med['pgbench']:,.0f} tps | arena "
-              f"{args.workers} workers {med['arena_workers']:,.0f} | arena 1 process "
-              f"{med['arena_1proc']:,.0f} | peak ratio {ratio(best, med['pgbench'])} "
-              "(target >= 0.80)")  # fmt: skip
-
-        opened = {"pgbench_tps": [], "pgbench_p50": [], "arena_tps": [], "arena_p50": []}
-        for _ in range(args.rounds):
-            tps, p50 = pgbench_p50_us(pg, args.pg_rate, d)
-            opened["pgbench_tps"].append(tps)
-            opened["pgbench_p50"].append(p50)
-            res = arena_load(root, "postgres", str(pg_mix), d, "--users", "2",
-                             "--tps", str(args.pg_rate), "--arrival", "poisson")  # fmt: skip
-            opened["arena_tps"].append(res["throughput_per_s"])
-            opened["arena_p50"].append(res["overall"]["p50_us"])
-        med = {k: statistics.median(v) for k, v in opened.items()}
-        report["postgres_open"] = {**med, "rate": args.pg_rate}
-        print(f"PostgreSQL open at {args.pg_rate}/s: pgbench -R {med['pgbench_tps']:,.0f} tps "
-              f"p50 {med['pgbench_p50']:.0f} µs | arena {med['arena_tps']:,.1f} tps "
-              f"({(med['arena_tps'] / args.pg_rate - 1) * 100:+.2f} % of target, within 1 %?) "
-              f"p50 {med['arena_p50']:.0f} µs | p50 ratio "
-              f"{ratio(med['arena_p50'], med['pgbench_p50'])} (target 0.90-1.10)")  # fmt: skip
-
+        postgres_part(root, state, args, report)
         if not args.skip_mariadb:
-            my = state.endpoint("mariadb")
-            sysbench(my, "prepare")
-            my_mix = root / "my_point_select.yaml"
-            my_mix.write_text("name: point-select\noperations: {pk_lookup sbtest1: 100}\n")
-            closed = {"sysbench": [], "arena_workers": [], "arena_1proc": []}
-            for _ in range(args.rounds):
-                closed["sysbench"].append(
-                    sysbench_numbers(sysbench(my, "--threads=2", f"--time={d}", "run"))[0]
-                )
-                closed["arena_workers"].append(
-                    arena_load(root, "mariadb", str(my_mix), d, "--users", "2",
-                               "--workers", str(args.workers))["throughput_per_s"]  # fmt: skip
-                )
-                closed["arena_1proc"].append(
-                    arena_load(root, "mariadb", str(my_mix), d, "--users", "2")["throughput_per_s"]
-                )
-            med = {k: statistics.median(v) for k, v in closed.items()}
-            best = max(med["arena_workers"], med["arena_1proc"])
-            report["mariadb_closed"] = {**med, "arena_peak": best, "ratio": best / med["sysbench"]}
-            print(f"MariaDB closed, 2 clients: sysbench point_select {med['sysbench']:,.0f} tps | "
-                  f"arena {args.workers} workers {med['arena_workers']:,.0f} | arena 1 process "
-                  f"{med['arena_1proc']:,.0f} | peak ratio {ratio(best, med['sysbench'])} "
-                  "(PyMySQL is pure Python: its per-query CPU bounds this)")  # fmt: skip
-            opened = {"sysbench_tps": [], "sysbench_p50": [], "arena_tps": [], "arena_p50": []}
-            for _ in range(args.rounds):
-                tps, p50 = sysbench_numbers(
-                    sysbench(my, "--threads=2", f"--time={d}", f"--rate={args.my_rate}",
-                             "--percentile=50", "run")  # fmt: skip
-                )
-                opened["sysbench_tps"].append(tps)
-                opened["sysbench_p50"].append(p50)
-                res = arena_load(root, "mariadb", str(my_mix), d, "--users", "2",
-                                 "--tps", str(args.my_rate), "--arrival", "poisson")  # fmt: skip
-                opened["arena_tps"].append(res["throughput_per_s"])
-                opened["arena_p50"].append(res["overall"]["p50_us"])
-            med = {k: statistics.median(v) for k, v in opened.items()}
-            report["mariadb_open"] = {**med, "rate": args.my_rate}
-            print(f"MariaDB open at {args.my_rate}/s: sysbench --rate {med['sysbench_tps']:,.0f} "
-                  f"tps p50 {med['sysbench_p50']:.0f} µs | arena {med['arena_tps']:,.1f} tps "
-                  f"({(med['arena_tps'] / args.my_rate - 1) * 100:+.2f} % of target) p50 "
-                  f"{med['arena_p50']:.0f} µs | p50 ratio "
-                  f"{ratio(med['arena_p50'], med['sysbench_p50'])}")  # fmt: skip
+            mariadb_part(root, state, args, report)
         print(json.dumps(report, indent=2))
     finally:
         lifecycle.down(purge=True, state=state)
