@@ -126,6 +126,7 @@ class Interval:
     errors: dict[str, int] = field(default_factory=dict)  # "op: ErrorType" -> count
     lag: HdrHistogram = field(default_factory=new_histogram)
     users: int = 0
+    samples: dict[str, str] = field(default_factory=dict)  # error key -> first message seen
 
     def merge(self, other: Interval) -> None:
         for name, hist in other.ops.items():
@@ -139,6 +140,8 @@ class Interval:
             self.errors[key] = self.errors.get(key, 0) + n
         self.lag.add(other.lag)
         self.users += other.users
+        for key, text in other.samples.items():
+            self.samples.setdefault(key, text)
 
     @property
     def count(self) -> int:
@@ -160,6 +163,7 @@ class Interval:
             "errors": dict(self.errors),
             "lag": encode(self.lag) if self.lag.get_total_count() else "",
             "users": self.users,
+            "samples": dict(self.samples),
         }
 
     @classmethod
@@ -169,6 +173,7 @@ class Interval:
             errors=dict(data.get("errors", {})),
             lag=decode(data.get("lag", "")),
             users=int(data.get("users", 0)),
+            samples=dict(data.get("samples", {})),
         )
 
 
@@ -180,6 +185,7 @@ class Recorder:
         self._values = [array("q") for _ in self.op_names]
         self._lag = array("q")
         self._errors: Counter[str] = Counter()
+        self._samples: dict[str, str] = {}
 
     def record(self, op: int, micros: int) -> None:
         self._values[op].append(micros)
@@ -187,17 +193,22 @@ class Recorder:
     def record_lag(self, micros: int) -> None:
         self._lag.append(micros)
 
-    def error(self, op: int | str, kind: str) -> None:
-        """Count an error of operation `op` (its index, or a name such as "connect")."""
+    def error(self, op: int | str, kind: str, message: str = "") -> None:
+        """Count an error of operation `op` (its index, or a name such as "connect"); the
+        first message of each kind is kept as a sample."""
         name = self.op_names[op] if isinstance(op, int) else op
-        self._errors[f"{name}: {kind}"] += 1
+        key = f"{name}: {kind}"
+        self._errors[key] += 1
+        if message and key not in self._samples:
+            self._samples[key] = message[:300]
 
     def drain(self, users: int = 0) -> Interval:
         """Everything recorded since the last drain, as histograms; the buffers restart empty."""
         values, self._values = self._values, [array("q") for _ in self.op_names]
         lag, self._lag = self._lag, array("q")
         errors, self._errors = self._errors, Counter()
-        interval = Interval(errors=dict(errors), users=users)
+        samples, self._samples = self._samples, {}
+        interval = Interval(errors=dict(errors), users=users, samples=samples)
         for name, vals in zip(self.op_names, values, strict=True):
             if vals:
                 hist = interval.ops.get(name) or new_histogram()
@@ -225,6 +236,7 @@ class Aggregate:
             "throughput_per_s": round(overall.get_total_count() / elapsed, 1) if elapsed else 0,
             "errors": dict(sorted(self.total.errors.items())),
             "error_count": self.total.error_count,
+            "error_samples": dict(sorted(self.total.samples.items())),
             "operations": {
                 name: {
                     **summarize(h),

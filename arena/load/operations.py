@@ -382,9 +382,13 @@ def _text_window(low: str, high: str, rng: random.Random) -> tuple[Any, Any]:
 class ValueMaker:
     """A fresh, valid value for a column: type, length, CHECK bounds and enums respected."""
 
-    def __init__(self, table: Table) -> None:
+    def __init__(self, table: Table, salt: str = "") -> None:
         self.table = table
         self.checks = {c.column: c for c in table.checks if c.column}
+        # Text that must be unique on its own starts with the run's salt: the operation seed
+        # repeats the same values run after run, and the last run's rows are still there.
+        self.salted = {u.columns[0] for u in table.uniques if len(u.columns) == 1}
+        self.salt = salt
 
     def make(self, column_name: str, rng: random.Random) -> Any:
         col = self.table.column(column_name)
@@ -408,9 +412,11 @@ class ValueMaker:
                 value = min(value, float(limit))
             return value
         if logical in {"varchar", "char", "text"}:
-            size = col.length or 24
-            size = min(size, 24)
-            return "".join(rng.choices(string.ascii_lowercase, k=max(1, size)))
+            size = max(1, min(col.length or 24, 24))
+            text = "".join(rng.choices(string.ascii_lowercase, k=size))
+            if col.name in self.salted and size > len(self.salt) + 8:
+                text = (self.salt + text)[:size]
+            return text
         if logical == "bool":
             return rng.random() < 0.5
         if logical == "uuid":
@@ -440,11 +446,12 @@ class Workload:
         pools: dict[str, KeyPool],
         ranges: dict[tuple[str, str], ColumnRange],
         process_index: int = 0,
+        salt: str = "",
     ) -> None:
         self.schema = schema
         self.pools = pools
         self.ranges = ranges
-        self.values = {t.name: ValueMaker(t) for t in schema.tables}
+        self.values = {t.name: ValueMaker(t, salt) for t in schema.tables}
         self.inserted: dict[str, deque[Any]] = {}
         self._next_key: dict[str, int] = {}
         self.process_index = process_index

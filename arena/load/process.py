@@ -76,7 +76,9 @@ class LoadProcess:
             pools, ranges = read_pools(self.engine, conn, self.schema, tables_touched(self.mix))
         finally:
             conn.close()
-        self.workload = Workload(self.schema, pools, ranges, process_index)
+        self.workload = Workload(
+            self.schema, pools, ranges, process_index, str(plan.get("salt", ""))
+        )
         self.recorder = Recorder([op.name for op in self.mix.operations])
         self.seed = int(plan["seed"])
         rate = plan.get("tps")
@@ -154,7 +156,7 @@ class LoadProcess:
                 try:
                     key = session.run(op, params)
                 except errors as exc:
-                    self.recorder.error(i, drivers.error_kind(exc))
+                    self.recorder.error(i, drivers.error_kind(exc), drivers.describe(exc))
                     if session.broken:
                         session.close()
                         session = self._connect(rng)
@@ -182,7 +184,7 @@ class LoadProcess:
             try:
                 return drivers.open_session(self.engine, self.endpoint)
             except self.errors as exc:
-                self.recorder.error("connect", drivers.error_kind(exc))
+                self.recorder.error("connect", drivers.error_kind(exc), drivers.describe(exc))
                 drivers.pause(RECONNECT_BACKOFF_S * (0.5 + rng.random()))
 
 

@@ -11,6 +11,7 @@ used for any number arena reports.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import os
 import socket
@@ -342,6 +343,8 @@ def plan_for(target: Target, config: LoadConfig, run_key: str) -> dict[str, Any]
         "tps": config.tps,
         "arrival": config.arrival,
         "think_time": config.think_time,
+        # the same for every engine of a run, different from the last run (unique text)
+        "salt": hashlib.sha1(run_key.split(":")[0].encode()).hexdigest()[:6],
     }
 
 

@@ -81,12 +81,15 @@ def test_encoded_histogram_round_trips():
 def test_errors_by_type_and_drain_resets():
     rec = Recorder(["insert t", "update t"])
     rec.record(0, 100)
-    rec.error(1, "UniqueViolation (23505)")
-    rec.error(1, "UniqueViolation (23505)")
+    rec.error(1, "UniqueViolation (23505)", "duplicate key value violates unique constraint")
+    rec.error(1, "UniqueViolation (23505)", "a second message is not kept")
     rec.error("connect", "OperationalError")
     first = rec.drain()
     assert first.errors == {"update t: UniqueViolation (23505)": 2, "connect: OperationalError": 1}
     assert first.count == 1 and first.error_count == 3
+    assert first.samples == {
+        "update t: UniqueViolation (23505)": "duplicate key value violates unique constraint"
+    }
     second = rec.drain()
     assert second.count == 0 and second.errors == {}
 

@@ -227,3 +227,13 @@ def test_sqlite_text_timestamps_get_a_window_in_their_own_spelling():
     day_low, day_high = _window(ColumnRange("2024-01-01", "2024-12-31"), random.Random(1))
     assert len(day_low) == 10 and day_low <= day_high
     assert _window(ColumnRange("apple", "pear"), random.Random(1)) == ("apple", "pear")
+
+
+def test_unique_text_is_salted_per_run_so_reruns_do_not_collide():
+    from arena.load.operations import ValueMaker
+
+    customers = shop_schema().tables[0]
+    one = ValueMaker(customers, salt="a1b2c3").make("email", random.Random(9))
+    two = ValueMaker(customers, salt="d4e5f6").make("email", random.Random(9))
+    assert one.startswith("a1b2c3") and two.startswith("d4e5f6") and one[6:] == two[6:]
+    assert not ValueMaker(customers, salt="a1b2c3").make("tier", random.Random(9)).startswith("a1")
