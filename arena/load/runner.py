@@ -14,6 +14,7 @@ import contextlib
 import hashlib
 import logging
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -206,6 +207,7 @@ class MasterCluster:
             [sys.executable, "-m", "arena", "worker", "--master",
              host or self.runner.master_bind_host, "--master-port", str(self.port)],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ},
+            start_new_session=True,  # Ctrl-C goes to the master, which stops the workers
         )  # fmt: skip
 
     def _wait_for_workers(self) -> None:
@@ -558,6 +560,11 @@ def run_load(
         )  # fmt: skip
     _RESULTS.clear()
     interrupted = False
+    # Ctrl-C raised wherever the interpreter happens to be would kill a user greenlet (with
+    # a traceback); deliver it to this greenlet, which stops the users and flushes results.
+    sigint = gevent.signal_handler(
+        signal.SIGINT, gevent.kill, gevent.getcurrent(), KeyboardInterrupt
+    )
     with LiveView([t.engine.name for t in targets], live and not config.web) as view:
         try:
             if config.parallel:
@@ -566,6 +573,8 @@ def run_load(
                 _run_sequential(targets, config, folder, view)
         except KeyboardInterrupt:
             interrupted = True
+        finally:
+            sigint.cancel()
     results = [
         _RESULTS.get(t.engine.name) or EngineResult(t.engine.name, "not run") for t in targets
     ]
