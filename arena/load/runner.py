@@ -365,6 +365,10 @@ def web_port_for(index: int) -> int:
 
 def make_cluster(config: LoadConfig, index: int = 0) -> LocalCluster | MasterCluster:
     web_port = web_port_for(index) if config.web else None
+    if web_port:
+        # Locust's web UI re-parses sys.argv with its own parser on every page load
+        # (argument_parser.ui_extra_args_dict); arena's options would fail there.
+        sys.argv = sys.argv[:1]
     if config.workers or config.remote_workers:
         cluster: LocalCluster | MasterCluster = MasterCluster(config, web_port)
     else:
