@@ -253,8 +253,18 @@ def _insert_op(engine: Engine, table: Table, key: Column) -> Operation:
             returns_key = True
         else:
             lastrowid = True
+    # Random FK picks into a table with a unique key over them (cart_items (cart_id,
+    # product_id), reviews (user_id, product_id)) sometimes draw a pair that exists. An app
+    # does not fail "add to cart" then: the insert yields to the existing row, and arena
+    # remembers no key, so its deletes still touch only rows it inserted.
+    insert, conflict = "INSERT INTO", ""
+    if table.uniques:
+        if engine.family in ("postgres", "sqlite"):
+            conflict = " ON CONFLICT DO NOTHING"
+        elif engine.family == "mysql":
+            insert = "INSERT IGNORE INTO"
     if columns:
-        sql = f"INSERT INTO {ref} ({names}){output} VALUES ({values}){returning}"
+        sql = f"{insert} {ref} ({names}){output} VALUES ({values}){conflict}{returning}"
     else:
         sql = f"INSERT INTO {ref}{output} DEFAULT VALUES{returning}"
         if engine.family == "mysql":
@@ -485,7 +495,10 @@ class Workload:
                 out.append(last_key + p.width)
             elif src in ("range_lo", "range_hi"):
                 if window is None:
-                    window = _window(self.ranges[(p.table, p.column)], rng)
+                    span = self.ranges.get((p.table, p.column))
+                    if span is None:  # the column holds only NULLs: nothing to scan yet
+                        return None
+                    window = _window(span, rng)
                 out.append(window[0] if src == "range_lo" else window[1])
             elif src == "value":
                 out.append(self.values[p.table].make(p.column, rng))
@@ -509,6 +522,8 @@ class Workload:
         return tuple(out)
 
     def remember_insert(self, op: Operation, params: tuple[Any, ...], key: Any) -> None:
+        if op.key_from_lastrowid and not key:
+            return  # MySQL's lastrowid is 0 when INSERT IGNORE kept the existing row
         if key is None:
             for p, value in zip(op.params, params, strict=True):
                 if p.source == "new_key":
