@@ -28,6 +28,7 @@ COMMANDS = {
     "seed": "arena.cli.seed:seed",
     "load": "arena.cli.load:load",
     "worker": "arena.cli.load:worker",
+    "report": "arena.cli.report:report",
 }
 
 

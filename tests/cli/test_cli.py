@@ -98,6 +98,13 @@ def test_ps_with_nothing_up(runner, project):
     assert result.exit_code == 0 and json.loads(result.output) == []
 
 
+def test_report_without_results(runner, project):
+    line = _one_line_error(invoke(runner, "report"))
+    assert "No load results in this project" in line and "arena load" in line
+    listing = invoke(runner, "report", "--list")
+    assert listing.exit_code == 0 and "No load results yet" in listing.output
+
+
 def test_state_dir_not_writable(runner, project):
     (project.root / ".arena").write_text("a file where the directory should be")
     line = _one_line_error(invoke(runner, "up", "sqlite"))

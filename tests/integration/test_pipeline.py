@@ -64,5 +64,13 @@ def test_schema_seed_load_on_every_engine(project: ProjectState):
     run_dirs = list((root / ".arena" / "results").iterdir())
     assert len(run_dirs) == 1 and (run_dirs[0] / "run.json").exists()
 
+    # The report reads the run back: same engines, same numbers as the load printed.
+    report = json.loads(arena(root, "report", "--json").stdout)
+    assert report["run_id"] == summary["run_id"]
+    assert report["engines"]["postgres"]["overall"] == engines["postgres"]["overall"]
+    lines = arena(root, "report", "--csv").stdout.splitlines()
+    assert lines[0].startswith("engine,version,runtime,status,ops,ops_per_s,p50_us")
+    assert sorted(line.split(",")[0] for line in lines[1:]) == sorted(ENGINES)
+
     arena(root, "down", "--purge")
     assert ProjectState(root).endpoints() == {}

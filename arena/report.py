@@ -1,0 +1,112 @@
+"""`arena report`: the results of a load run, engines side by side, read back from its run
+folder (.arena/results/<run-id>/). Works on interrupted runs too: when summary.json was never
+written, each engine's last metrics file (rewritten every few seconds during the run) serves.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from arena.errors import ArenaError, UnknownNameError
+from arena.state import ProjectState
+
+SIDE_BY_SIDE_HEADERS = (
+    "engine", "version", "runtime", "status", "ops", "ops/s",
+    "p50 ms", "p95 ms", "p99 ms", "p99.9 ms", "max ms", "errors",
+)  # fmt: skip
+PERCENTILES = ("p50_us", "p95_us", "p99_us", "p99_9_us", "max_us")
+
+
+def runs(state: ProjectState) -> list[Path]:
+    """Run folders, oldest first (run ids start with a timestamp)."""
+    folder = state.dir / "results"
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if (p / "run.json").exists())
+
+
+def find_run(state: ProjectState, run_id: str | None) -> Path:
+    found = runs(state)
+    if not found:
+        raise ArenaError("No load results in this project.", "Run `arena load` first.")
+    if run_id is None:
+        return found[-1]
+    by_id = {p.name: p for p in found}
+    if run_id not in by_id:
+        raise UnknownNameError("run", run_id, by_id, "List them with `arena report --list`.")
+    return by_id[run_id]
+
+
+def read_run(path: Path) -> dict[str, Any]:
+    """{"run": run.json, "engines": {engine: summary}} for one run folder."""
+    run = json.loads((path / "run.json").read_text())
+    summary_file = path / "summary.json"
+    if summary_file.exists():
+        engines = json.loads(summary_file.read_text())
+    else:  # interrupted or crashed before the end: the last per-engine snapshots
+        engines = {}
+        for name in run.get("engines", {}):
+            metrics = path / f"{name}.json"
+            if metrics.exists():
+                data = json.loads(metrics.read_text())
+                engines[name] = {"status": data.get("status", ""), **data.get("summary", {})}
+    return {"run": run, "engines": engines}
+
+
+def ms(us: float | None) -> str:
+    return "-" if us is None else f"{us / 1000:.3f}"
+
+
+RAW_HEADERS = (
+    "engine", "version", "runtime", "status", "ops", "ops_per_s",
+    "p50_us", "p95_us", "p99_us", "p99_9_us", "max_us", "errors",
+)  # fmt: skip
+
+
+def side_by_side(report: dict[str, Any], raw: bool = False) -> list[tuple]:
+    """One row per engine, in the order they ran; `raw` keeps plain numbers (µs) for CSV."""
+    run, engines = report["run"], report["engines"]
+    order = run.get("engine_order") or sorted(engines)
+    rows = []
+    for name in order:
+        meta = run.get("engines", {}).get(name, {})
+        summary = engines.get(name, {})
+        overall = summary.get("overall", {})
+        status = summary.get("status") or meta.get("status", "missing")
+        count, tps = overall.get("count", 0), summary.get("throughput_per_s", 0)
+        if raw:
+            numbers = (count, tps, *(overall.get(k) for k in PERCENTILES))
+        else:
+            numbers = (f"{count:,}", f"{tps:,.0f}", *(ms(overall.get(k)) for k in PERCENTILES))
+        rows.append(
+            (name, meta.get("version", ""), meta.get("runtime", ""), status, *numbers,
+             summary.get("error_count", 0))
+        )  # fmt: skip
+    return rows
+
+
+def by_operation(report: dict[str, Any]) -> tuple[list[str], list[tuple[str, ...]]]:
+    """One row per operation: ops/s and p99 of each engine next to each other."""
+    engines = report["engines"]
+    names = report["run"].get("engine_order") or sorted(engines)
+    operations = sorted({op for e in engines.values() for op in e.get("operations", {})})
+    headers = ["operation"]
+    for name in names:
+        headers += [f"{name} ops/s", f"{name} p50 ms", f"{name} p99 ms"]
+    rows = []
+    for op in operations:
+        row = [op]
+        for name in names:
+            stats = engines.get(name, {}).get("operations", {}).get(op)
+            if stats is None:
+                row += ["-", "-", "-"]
+            else:
+                row += [
+                    f"{stats.get('throughput_per_s', 0):,.0f}",
+                    ms(stats.get("p50_us")),
+                    ms(stats.get("p99_us")),
+                ]
+        rows.append(tuple(row))
+    return headers, rows
