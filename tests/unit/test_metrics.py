@@ -154,3 +154,26 @@ def test_fast_percentiles_equal_hdrhistograms_own():
     for p in (50.0, 90.0, 95.0, 99.0, 99.9):
         assert s[f"p{p:g}_us".replace(".", "_")] == hist.get_value_at_percentile(p), p
     assert abs(s["mean_us"] - hist.get_mean_value()) <= 0.01 * hist.get_mean_value()
+
+
+def test_bookkeeping_yields_between_operations():
+    """The once-a-second drain/merge/summary must hand the event loop back between
+    operations, or users waiting for their arrival slot are measured late (schedule lag)."""
+    from arena.load import metrics
+
+    calls = []
+    metrics.set_pause(lambda: calls.append(1))
+    try:
+        recorder = metrics.Recorder([f"op{i}" for i in range(40)])
+        for i in range(400):
+            recorder.record(i % 40, 100 + i)
+        interval = recorder.drain(4)
+        assert len(calls) >= 40
+        calls.clear()
+        aggregate = metrics.Aggregate()
+        aggregate.add(interval)
+        aggregate.summary(1.0)
+        aggregate.histograms()
+        assert len(calls) >= 3 * 40
+    finally:
+        metrics.set_pause(None)
