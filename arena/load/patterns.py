@@ -118,11 +118,22 @@ def load_mix(path: str | Path) -> MixSpec:
             f"Mix file '{path}' has unknown keys: {', '.join(sorted(unknown))}.",
             "Valid: name, description, operations, custom.",
         )
+    operations, custom = data.get("operations") or {}, data.get("custom") or []
+    if not isinstance(operations, dict):
+        raise ArenaError(
+            f"'operations' in mix file '{path}' must map 'kind table' to a weight.",
+            "Example: operations: {pk_lookup users: 60, insert orders: 40}.",
+        )
+    if not isinstance(custom, list):
+        raise ArenaError(
+            f"'custom' in mix file '{path}' must be a list of operations.",
+            "Example: custom: [{name: top, weight: 10, sql: 'SELECT 1'}].",
+        )
     entries: list[MixEntry] = []
-    for key, weight in (data.get("operations") or {}).items():
+    for key, weight in operations.items():
         kind, table = _parse_entry_key(key, str(path))
         entries.append(MixEntry(kind, _weight(weight, key, path), table))
-    for i, item in enumerate(data.get("custom") or [], 1):
+    for i, item in enumerate(custom, 1):
         entries.append(_custom_entry(item, i, path))
     if not entries:
         raise ArenaError(f"Mix file '{path}' has no operations.", "See scenarios/custom_mix.yaml.")

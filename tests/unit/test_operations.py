@@ -201,6 +201,8 @@ def test_the_example_custom_mix_loads():
             "must be one of",
         ),
         ("operatoins: {pk_lookup: 100}", "unknown keys"),
+        ("operations: [{kind: pk_lookup, weight: 100}]", "must map 'kind table' to a weight"),
+        ("custom: {name: x}", "must be a list"),
     ],
 )
 def test_bad_mix_files_fail_with_a_clear_message(tmp_path, body, message):
