@@ -2,7 +2,7 @@
 PYTHON ?= python3
 export PYTHONUNBUFFERED := 1
 
-.PHONY: install test lint format demo e2e images clean
+.PHONY: install test lint format demo e2e images bench-seed bench-load clean
 
 install:
 	bash scripts/install-deps.sh
@@ -26,6 +26,12 @@ e2e:
 
 images:
 	bash scripts/docker-ci.sh --images-only
+
+bench-seed:
+	$(PYTHON) benchmarks/seed.py
+
+bench-load:
+	$(PYTHON) benchmarks/load.py --duration 20
 
 clean:
 	-arena down --purge

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # `make e2e`: arena end to end on real servers, failing loudly on any step.
 #   up (docker when a daemon answers, else native) postgres mariadb sqlite -> ps -> sql on
-#   each -> down --purge.  Later issues append their steps (schema, seed, load, report)
-#   between the marked lines.
+#   each -> schema apply ecommerce -> inspect -> seed -> load (constant, ramp, spike, open
+#   model) -> report -> down --purge.
 # Runs in a scratch project (ARENA_E2E_DIR, default a new temp dir) so it never touches your
 # own .arena/. ARENA_E2E_RUNTIME=docker|native forces the runtime.
 set -euo pipefail
 
+repo="$(cd "$(dirname "$0")/.." && pwd)"
 e2e_dir="${ARENA_E2E_DIR:-$(mktemp -d /tmp/arena-e2e-XXXXXX)}"
 chmod 755 "$e2e_dir" # native servers run unprivileged and must traverse into .arena/
 cd "$e2e_dir"
@@ -57,7 +58,34 @@ for engine in "${engines[@]}"; do
     arena sql "$engine" "SELECT 1 AS answer"
 done
 
-# ---- later pipeline steps (schema, seed, load, report) go here ----
+step "arena schema apply ecommerce (one neutral definition, rendered per dialect)"
+arena schema apply ecommerce
+arena inspect --json | python3 -c '
+import json, sys
+schemas = json.load(sys.stdin)
+tables = {name: sorted(t["name"] for t in s["tables"]) for name, s in schemas.items()}
+first = next(iter(tables.values()))
+assert len(first) >= 10, f"too few tables: {first}"
+assert all(t == first for t in tables.values()), f"engines differ: {tables}"
+print(f"inspect: {len(first)} tables, the same on {sorted(tables)}")
+'
+
+step "arena seed --rows ${ARENA_E2E_ROWS:-20k} (identical rows on every engine, FKs verified)"
+arena seed --rows "${ARENA_E2E_ROWS:-20k}" --seed 42 --config "$repo/seeds/ecommerce.yaml"
+for engine in "${engines[@]}"; do
+    arena sql "$engine" "SELECT COUNT(*) AS users, MIN(email) AS first_email FROM users"
+done
+
+for shape in constant ramp spike; do
+    step "arena load --shape $shape (ecommerce mix, every engine in turn)"
+    arena load --shape "$shape" --pattern ecommerce --users 4 --duration "${ARENA_E2E_LOAD:-4s}"
+done
+step "arena load --tps 500 (open model: latency from the intended start)"
+arena load --tps 500 --pattern read-heavy --users 4 --duration "${ARENA_E2E_LOAD:-4s}"
+
+step "arena report (the last run, engines side by side)"
+arena report
+arena report --list
 
 step "arena down --purge"
 arena down --purge
