@@ -6,9 +6,11 @@ BinaryNotFoundError from the native runtime does exactly that.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -85,3 +87,32 @@ def sqlite(servers: ProjectState) -> Endpoint:
 def any_engine(request: pytest.FixtureRequest, servers: ProjectState):
     """(engine, endpoint) for each engine that runs here; parametrises a test over them."""
     return get_engine(request.param), _endpoint(servers, request.param)
+
+
+@contextlib.contextmanager
+def fresh_database(engine_name: str, servers: ProjectState, prefix: str = "arena_test"):
+    """(engine, endpoint) of a new, empty database on the session's server (a new file for
+    SQLite), dropped afterwards: tests sharing the servers never see each other's tables."""
+    engine = get_engine(engine_name)
+    base = _endpoint(servers, engine.name)
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    if engine.family == "sqlite":
+        path = Path(base.path).with_name(f"{name}.db")
+        try:
+            yield engine, base.replace(path=str(path))
+        finally:
+            path.unlink(missing_ok=True)
+        return
+    engine.execute(base, f"CREATE DATABASE {engine.quote(name)}")
+    try:
+        yield engine, base.replace(database=name)
+    finally:
+        force = " WITH (FORCE)" if engine.family == "postgres" else ""
+        engine.execute(base, f"DROP DATABASE {engine.quote(name)}{force}")
+
+
+@pytest.fixture
+def fresh(request: pytest.FixtureRequest, servers: ProjectState):
+    """Indirectly parametrised with an engine name: a fresh database on it."""
+    with fresh_database(request.param, servers) as pair:
+        yield pair

@@ -7,50 +7,18 @@ Each test works in a database of its own on the shared session servers, dropped 
 
 from __future__ import annotations
 
-import contextlib
-import uuid
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from arena import schemas
-from arena.engines import get_engine
 from arena.errors import ArenaError, UnknownNameError
 from arena.introspect import introspect
 from arena.models import Endpoint
 from arena.schema import Check, Schema, Table
+from tests.conftest import fresh_database
 
 pytestmark = pytest.mark.integration
 
 ENGINES = ["postgres", "mariadb", "sqlite"]
-
-
-@contextlib.contextmanager
-def fresh_database(engine_name: str, servers) -> Iterator:
-    """(engine, endpoint) of a new, empty database on the session server; dropped after."""
-    engine = get_engine(engine_name)
-    base = servers.endpoint(engine.name)
-    name = f"arena_introspect_{uuid.uuid4().hex[:10]}"
-    if engine.family == "sqlite":
-        path = Path(base.path).with_name(f"{name}.db")
-        try:
-            yield engine, base.replace(path=str(path))
-        finally:
-            path.unlink(missing_ok=True)
-        return
-    engine.execute(base, f"CREATE DATABASE {engine.quote(name)}")
-    try:
-        yield engine, base.replace(database=name)
-    finally:
-        force = " WITH (FORCE)" if engine.family == "postgres" else ""
-        engine.execute(base, f"DROP DATABASE {engine.quote(name)}{force}")
-
-
-@pytest.fixture
-def fresh(request, servers) -> Iterator:
-    with fresh_database(request.param, servers) as pair:
-        yield pair
 
 
 def run(engine, endpoint: Endpoint, *statements: str) -> None:

@@ -9,7 +9,6 @@ project whose state points at them (never `arena down`: the servers belong to th
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import json
 import os
@@ -18,7 +17,6 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,7 +26,7 @@ from arena import lifecycle
 from arena.engines import get_engine
 from arena.load.metrics import decode
 from arena.state import ProjectState
-from tests.conftest import make_project_dir
+from tests.conftest import fresh_database, make_project_dir
 
 pytestmark = pytest.mark.integration
 
@@ -64,27 +62,6 @@ def create_tables(engine, endpoint, rows: int = ACCOUNTS) -> None:
             conn.commit()
     finally:
         conn.close()
-
-
-@contextlib.contextmanager
-def fresh_database(name: str, servers) -> Iterator:
-    """(engine, endpoint) of a new database on the session server, dropped afterwards."""
-    engine = get_engine(name)
-    base = servers.endpoint(engine.name)
-    db = f"arena_load_{uuid.uuid4().hex[:10]}"
-    if engine.family == "sqlite":
-        path = Path(base.path).with_name(f"{db}.db")
-        try:
-            yield engine, base.replace(path=str(path))
-        finally:
-            path.unlink(missing_ok=True)
-        return
-    engine.execute(base, f"CREATE DATABASE {engine.quote(db)}")
-    try:
-        yield engine, base.replace(database=db)
-    finally:
-        force = " WITH (FORCE)" if engine.family == "postgres" else ""
-        engine.execute(base, f"DROP DATABASE {engine.quote(db)}{force}")
 
 
 @pytest.fixture

@@ -11,50 +11,21 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
-import uuid
-from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from arena.cli import cli
-from arena.engines import get_engine
 from arena.introspect import introspect
 from arena.seed import SeedOptions, seed, seed_engine
 from arena.seed.config import parse_config
+from tests.conftest import fresh_database
 
 pytestmark = pytest.mark.integration
 
 ENGINES = ["postgres", "mariadb", "sqlite"]
 MOODS = ("calm", "busy", "away")
-
-
-@contextlib.contextmanager
-def fresh_database(engine_name: str, servers) -> Iterator:
-    engine = get_engine(engine_name)
-    base = servers.endpoint(engine.name)
-    name = f"arena_seed_{uuid.uuid4().hex[:10]}"
-    if engine.family == "sqlite":
-        path = Path(base.path).with_name(f"{name}.db")
-        try:
-            yield engine, base.replace(path=str(path))
-        finally:
-            path.unlink(missing_ok=True)
-        return
-    engine.execute(base, f"CREATE DATABASE {engine.quote(name)}")
-    try:
-        yield engine, base.replace(database=name)
-    finally:
-        force = " WITH (FORCE)" if engine.family == "postgres" else ""
-        engine.execute(base, f"DROP DATABASE {engine.quote(name)}{force}")
-
-
-@pytest.fixture
-def fresh(request, servers) -> Iterator:
-    with fresh_database(request.param, servers) as pair:
-        yield pair
 
 
 def ddl(family: str) -> list[str]:
