@@ -148,10 +148,10 @@ class LoadProcess:
                     wait_ns = slot - perf_ns()
                     if wait_ns > 0:
                         drivers.pause(wait_ns / 1e9)
-                    started = perf_ns()
-                    self.recorder.record_lag((started - slot) // 1000)
+                    lag_us = (perf_ns() - slot) // 1000
                     t0 = slot
                 else:
+                    lag_us = None
                     t0 = perf_ns()
                 try:
                     key = session.run(op, params)
@@ -163,6 +163,10 @@ class LoadProcess:
                     continue
                 done = perf_ns()
                 record(i, (done - t0) // 1000)
+                if lag_us is not None:
+                    # Recorded with the latency, never alone: an operation cut off by the
+                    # stop (or failed) has no latency, so its lag would stand unmatched.
+                    self.recorder.record_lag(lag_us)
                 if op.kind == "insert":
                     workload.remember_insert(op, params, key)
                 if think_ns:
