@@ -9,6 +9,8 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -116,3 +118,16 @@ def fresh(request: pytest.FixtureRequest, servers: ProjectState):
     """Indirectly parametrised with an engine name: a fresh database on it."""
     with fresh_database(request.param, servers) as pair:
         yield pair
+
+
+def run_arena(root: Path, *args: str, timeout: float = 180) -> subprocess.CompletedProcess:
+    """The real CLI in a subprocess, in project `root`. Loads need their own process: Locust
+    monkey-patches the process that imports it, and the test process must stay unpatched."""
+    return subprocess.run(
+        [sys.executable, "-m", "arena", *args],
+        cwd=root,
+        env={**os.environ, "ARENA_PROJECT_DIR": str(root)},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )

@@ -26,7 +26,7 @@ from arena import lifecycle
 from arena.engines import get_engine
 from arena.load.metrics import decode
 from arena.state import ProjectState
-from tests.conftest import fresh_database, make_project_dir
+from tests.conftest import fresh_database, make_project_dir, run_arena
 
 pytestmark = pytest.mark.integration
 
@@ -96,14 +96,7 @@ def write_mix(root: Path, text: str = MIX) -> str:
 
 
 def arena(root: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "arena", *args],
-        cwd=root,
-        env={**os.environ, "ARENA_PROJECT_DIR": str(root)},
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+    return run_arena(root, *args, timeout=timeout)
 
 
 def start_arena(root: Path, *args: str) -> subprocess.Popen:

@@ -5,30 +5,22 @@ imports it, and this test process must stay unpatched)."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from arena import lifecycle
 from arena.state import ProjectState
+from tests.conftest import run_arena
 
 pytestmark = pytest.mark.integration
 
 ENGINES = ["postgres", "mariadb", "sqlite"]
 
 
-def arena(root: Path, *args: str, timeout: float = 180) -> subprocess.CompletedProcess:
-    result = subprocess.run(
-        [sys.executable, "-m", "arena", *args],
-        cwd=root,
-        env={**os.environ, "ARENA_PROJECT_DIR": str(root)},
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+def arena(root: Path, *args: str) -> subprocess.CompletedProcess:
+    result = run_arena(root, *args)
     assert result.returncode == 0, f"arena {' '.join(args)}:\n{result.stdout}\n{result.stderr}"
     return result
 
