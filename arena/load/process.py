@@ -23,6 +23,10 @@ from arena.models import Endpoint
 from arena.schema import Schema
 
 YIELD_EVERY_NS = 5_000_000  # a solo user hands the hub a turn at least every 5 ms
+# ...with a real (if tiny) sleep: gevent.sleep(0) only lets runnable greenlets in, and a lone
+# user on a blocking driver (SQLite, libpq's blocking call) that yielded with it starved
+# timers: the runner's short waits, Locust's shape ticks (a 4 s ramp ran for 97 s).
+YIELD_PAUSE_S = 0.0001
 RECONNECT_BACKOFF_S = 0.25
 
 
@@ -137,7 +141,7 @@ class LoadProcess:
                 if params is None:
                     alt = fallback[i]
                     if alt is None:
-                        drivers.pause(0)
+                        drivers.pause(YIELD_PAUSE_S)
                         continue
                     i, op = alt, ops[alt]
                     params = workload.params(op, rng)
@@ -173,7 +177,7 @@ class LoadProcess:
                     drivers.pause(think_ns / 1e9)
                     last_yield = perf_ns()
                 elif done - last_yield > YIELD_EVERY_NS:
-                    drivers.pause(0)
+                    drivers.pause(YIELD_PAUSE_S)
                     last_yield = perf_ns()
         finally:
             self.users -= 1

@@ -200,6 +200,41 @@ def test_closed_model_mix_on_each_engine(name, servers, load_project):
         assert summary[name]["overall"]["count"] == overall["count"]
 
 
+@pytest.mark.parametrize("shape", ["ramp", "spike"])
+def test_blocking_driver_runs_stop_at_their_duration(shape, servers, load_project):
+    """SQLite's calls block the event loop; users must still let the loop's timers run (the
+    shape's ticks, the runner's stop), or a 3 s run goes on for a minute and more."""
+    with fresh_database("sqlite", servers) as (engine, endpoint):
+        create_tables(engine, endpoint)
+        adopt(load_project, endpoint)
+        started = time.monotonic()
+        out = load_json(
+            arena(
+                load_project,
+                "load",
+                "--engines",
+                "sqlite",
+                "--mix",
+                write_mix(load_project),
+                "--shape",
+                shape,
+                "--users",
+                "4",
+                "--duration",
+                "3s",
+                "--json",
+            )  # fmt: skip
+        )
+        wall = time.monotonic() - started
+        result = out["engines"]["sqlite"]
+        assert result["status"] == "ok"
+        elapsed = json.loads((Path(out["path"]) / "run.json").read_text())["engines"]["sqlite"][
+            "elapsed_s"
+        ]
+        assert 3.0 <= elapsed < 4.5, elapsed
+        assert wall < 30, wall  # start-up and introspection included
+
+
 def test_open_model_holds_the_rate_and_reports_schedule_lag(servers, load_project):
     with fresh_database("postgres", servers) as (engine, endpoint):
         create_tables(engine, endpoint)

@@ -162,7 +162,7 @@ def test_bookkeeping_yields_between_operations():
     from arena.load import metrics
 
     calls = []
-    metrics.set_pause(lambda: calls.append(1))
+    metrics.set_pause(lambda: calls.append(1), slice_s=0)  # yield at every step point
     try:
         recorder = metrics.Recorder([f"op{i}" for i in range(40)])
         for i in range(400):
@@ -175,5 +175,20 @@ def test_bookkeeping_yields_between_operations():
         aggregate.summary(1.0)
         aggregate.histograms()
         assert len(calls) >= 3 * 40
+    finally:
+        metrics.set_pause(None)
+
+
+def test_bookkeeping_yields_at_most_once_per_slice():
+    from arena.load import metrics
+
+    calls = []
+    metrics.set_pause(lambda: calls.append(1), slice_s=3600)
+    try:
+        recorder = metrics.Recorder([f"op{i}" for i in range(40)])
+        for i in range(400):
+            recorder.record(i % 40, 100 + i)
+        metrics.Aggregate().add(recorder.drain(4))
+        assert calls == []  # far less than a slice of work: no yield at all
     finally:
         metrics.set_pause(None)
