@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from arena.schema import Check, Column, ForeignKey, Index, Table, Unique
@@ -49,3 +50,28 @@ def delete_rule(text: str | None) -> str:
     if not text:
         return "NO ACTION"
     return text.replace("_", " ").upper().strip()
+
+
+def attach_foreign_keys(
+    parts: dict[str, TableParts],
+    rows: Iterable[tuple],
+    on_delete: Callable[[str | None], str] = delete_rule,
+) -> None:
+    """FK rows (table, constraint, column, ref_table, ref_column, delete_rule), one per key
+    column in key order, become one ForeignKey each on its table."""
+    grouped: dict[tuple[str, str], list[tuple]] = {}
+    for row in rows:
+        grouped.setdefault((row[0], row[1]), []).append(row)
+    for (table, name), fk_rows in grouped.items():
+        target = parts.get(table)
+        if target is None:
+            continue
+        target.foreign_keys.append(
+            ForeignKey(
+                name=name,
+                columns=tuple(r[2] for r in fk_rows),
+                ref_table=fk_rows[0][3],
+                ref_columns=tuple(r[4] for r in fk_rows),
+                on_delete=on_delete(fk_rows[0][5]),
+            )
+        )

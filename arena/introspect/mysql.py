@@ -14,9 +14,9 @@ import re
 from typing import Any
 
 from arena.introspect.checks import check_column, parse_check
-from arena.introspect.common import TableParts, delete_rule
+from arena.introspect.common import TableParts, attach_foreign_keys, delete_rule
 from arena.introspect.types import logical_type
-from arena.schema import Column, ForeignKey, Index, Schema, Unique
+from arena.schema import Column, Index, Schema, Unique
 
 TABLES = """
 SELECT TABLE_NAME FROM information_schema.TABLES
@@ -142,22 +142,9 @@ def read_schema(engine: Any, conn: Any) -> Schema:
         if unique:
             target.uniques.append(Unique(name=index, columns=cols))
 
-    fks: dict[tuple[str, str], list[tuple]] = {}
-    for row in rows(FOREIGN_KEYS):
-        fks.setdefault((row[0], row[1]), []).append(row)
-    for (table, name), fk_rows in fks.items():
-        target = parts.get(table)
-        if target is None:
-            continue
-        target.foreign_keys.append(
-            ForeignKey(
-                name=name,
-                columns=tuple(r[2] for r in fk_rows),
-                ref_table=fk_rows[0][3],
-                ref_columns=tuple(r[4] for r in fk_rows),
-                on_delete=_same_as_no_action(delete_rule(fk_rows[0][5])),
-            )
-        )
+    attach_foreign_keys(
+        parts, rows(FOREIGN_KEYS), lambda rule: _same_as_no_action(delete_rule(rule))
+    )
 
     for table, name, clause in check_rows:
         target = parts.get(table)

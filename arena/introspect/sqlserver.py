@@ -13,9 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 from arena.introspect.checks import parse_check
-from arena.introspect.common import TableParts, delete_rule
+from arena.introspect.common import TableParts, attach_foreign_keys
 from arena.introspect.types import logical_type
-from arena.schema import Column, ForeignKey, Index, Schema, Unique
+from arena.schema import Column, Index, Schema, Unique
 
 TABLES = """
 SELECT t.name
@@ -126,22 +126,7 @@ def read_schema(engine: Any, conn: Any) -> Schema:
         if entry["unique"]:
             target.uniques.append(Unique(name=index, columns=cols, where=entry["where"]))
 
-    fks: dict[tuple[str, str], list[tuple]] = {}
-    for row in rows(FOREIGN_KEYS):
-        fks.setdefault((row[0], row[1]), []).append(row)
-    for (table, name), fk_rows in fks.items():
-        target = parts.get(table)
-        if target is None:
-            continue
-        target.foreign_keys.append(
-            ForeignKey(
-                name=name,
-                columns=tuple(r[2] for r in fk_rows),
-                ref_table=fk_rows[0][3],
-                ref_columns=tuple(r[4] for r in fk_rows),
-                on_delete=delete_rule(fk_rows[0][5]),
-            )
-        )
+    attach_foreign_keys(parts, rows(FOREIGN_KEYS))
 
     for table, name, definition in rows(CHECKS):
         target = parts.get(table)
