@@ -48,10 +48,21 @@ def engines(as_json: bool) -> None:
 
 
 def _endpoint_rows(healths_or_results):
+    """One row per endpoint. An engine that exposes several (Supabase in docker: the database
+    and PostgREST) gets a row for each, named as in extra["endpoints"]."""
     for ep, status in healths_or_results:
-        yield (
-            ep.engine, ep.runtime, ep.version, ep.address, ep.database, ep.user or "-", status,
-        )  # fmt: skip
+        named = ep.extra.get("endpoints") or {}
+        if not named:
+            yield (
+                ep.engine, ep.runtime, ep.version, ep.address, ep.database, ep.user or "-", status,
+            )  # fmt: skip
+            continue
+        for name, address in named.items():
+            is_db = address == ep.address
+            yield (
+                name, ep.runtime, ep.version if is_db else "PostgREST", address,
+                ep.database if is_db else "-", ep.user if is_db else "-", status,
+            )  # fmt: skip
 
 
 ENDPOINT_HEADERS = ("engine", "runtime", "version", "address", "database", "user", "status")

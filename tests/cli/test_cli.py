@@ -154,3 +154,28 @@ def test_debug_shows_the_traceback(runner, project):
     result = runner.invoke(cli, ["--debug", "up", "postgress"])
     assert result.exit_code != 0
     assert result.exception is not None  # raised instead of being turned into one line
+
+
+def test_supabase_in_docker_shows_its_two_endpoints():
+    # Rendering only: the supabase/postgres and PostgREST images cannot run here.
+    from arena.cli.lifecycle import _endpoint_rows
+    from arena.models import Endpoint
+
+    ep = Endpoint(
+        "supabase", "docker", "127.0.0.1", 5433, "postgres", "postgres", "pw",
+        version="PostgreSQL 15.8",
+        extra={"endpoints": {"supabase-db": "127.0.0.1:5433", "supabase-rest": "http://127.0.0.1:3000"}},
+    )  # fmt: skip
+    rows = list(_endpoint_rows([(ep, "up")]))
+    assert rows == [
+        (
+            "supabase-db",
+            "docker",
+            "PostgreSQL 15.8",
+            "127.0.0.1:5433",
+            "postgres",
+            "postgres",
+            "up",
+        ),
+        ("supabase-rest", "docker", "PostgREST", "http://127.0.0.1:3000", "-", "-", "up"),
+    ]
