@@ -7,6 +7,7 @@ import click
 from arena import console
 from arena.cli.options import engine_list, json_option
 from arena.errors import ArenaError
+from arena.report import PERCENTILES, ms
 
 ARRIVALS = ("poisson", "fixed")
 
@@ -187,7 +188,7 @@ def _render(report, config, as_json: bool) -> None:
             (
                 r.engine, r.status, f"{o.get('count', 0):,}",
                 f"{r.summary.get('throughput_per_s', 0):,.0f}",
-                *(_ms(o.get(k)) for k in ("p50_us", "p95_us", "p99_us", "p99_9_us", "max_us")),
+                *(ms(o.get(k)) for k in PERCENTILES),
                 str(r.summary.get("error_count", 0)),
             )
         )  # fmt: skip
@@ -201,14 +202,10 @@ def _render(report, config, as_json: bool) -> None:
         lag = r.summary.get("schedule_lag")
         if lag:
             console.info(
-                f"{r.engine}: schedule lag p50 {_ms(lag.get('p50_us'))} ms, "
-                f"p99 {_ms(lag.get('p99_us'))} ms (actual start - intended start)"
+                f"{r.engine}: schedule lag p50 {ms(lag.get('p50_us'))} ms, "
+                f"p99 {ms(lag.get('p99_us'))} ms (actual start - intended start)"
             )
     console.info(f"Results: {report.path}")
-
-
-def _ms(us) -> str:
-    return "-" if us is None else f"{us / 1000:.3f}"
 
 
 @click.command()
