@@ -14,7 +14,7 @@ from typing import Any
 
 from arena.introspect.checks import parse_check
 from arena.introspect.common import TableParts, attach_foreign_keys
-from arena.introspect.types import logical_type
+from arena.introspect.types import logical_type, sizing
 from arena.schema import Column, Index, Schema, Unique
 
 TABLES = """
@@ -98,9 +98,7 @@ def read_schema(engine: Any, conn: Any) -> Schema:
                 data_type=data_type,
                 logical=logical,
                 nullable=nullable == "YES",
-                length=length if logical in ("char", "varchar") else None,
-                precision=precision if logical == "decimal" else None,
-                scale=scale if logical == "decimal" else None,
+                **sizing(logical, length, precision, scale),
                 default=default,
                 identity=bool(identity),
                 # rowversion (timestamp) is written by the server too

@@ -86,3 +86,17 @@ def sqlite_declared(declared: str) -> tuple[str, int | None, int | None, int | N
         elif logical == "decimal":
             precision, scale = int(first), int(second or 0)
     return logical, length, precision, scale
+
+
+def sizing(
+    logical: str, length: int | None, precision: int | None, scale: int | None
+) -> dict[str, int | None]:
+    """The size fields that mean something for a logical type: a length for char/varchar,
+    precision and scale for decimal. Catalogs fill them for other types too (e.g. an integer's
+    numeric precision), which generators must not read as limits."""
+    text, exact = logical in ("char", "varchar"), logical == "decimal"
+    return {
+        "length": length if text else None,
+        "precision": precision if exact else None,
+        "scale": scale if exact else None,
+    }
