@@ -65,6 +65,13 @@ class Engine:
     paramstyle: ClassVar[str] = "format"  # DB-API paramstyle: "format" (%s) or "qmark" (?)
     type_names: ClassVar[dict[str, str]] = {}
     capabilities: ClassVar[Capabilities] = Capabilities()
+    # How a SELECT is cut to N rows: "limit" (LIMIT n) or "fetch" (OFFSET 0 ROWS FETCH NEXT n
+    # ROWS ONLY, which needs an ORDER BY: SQL Server has no LIMIT).
+    row_limit_style: ClassVar[str] = "limit"
+    # String literals with non-ASCII text need a national prefix on SQL Server (N'...').
+    string_literal_prefix: ClassVar[str] = ""
+    # MySQL reads a backslash in a string literal as an escape unless NO_BACKSLASH_ESCAPES.
+    backslash_escapes: ClassVar[bool] = False
 
     # Driver: the DB-API module arena connects with.
     driver: ClassVar[str] = ""
@@ -87,6 +94,34 @@ class Engine:
 
     def qualified(self, *parts: str) -> str:
         return ".".join(self.quote(p) for p in parts if p)
+
+    def table_ref(self, table: Any) -> str:
+        """A table (anything with .schema and .name, e.g. arena.schema.Table), quoted and
+        qualified by its schema when it has one."""
+        return self.qualified(getattr(table, "schema", None) or "", table.name)
+
+    def literal(self, value: Any) -> str:
+        """A SQL literal for a value arena generated or read back: NULL, numbers as written,
+        booleans as the engine's own, text quoted with doubled quotes."""
+        if value is None:
+            return "NULL"
+        if isinstance(value, bool):
+            return self.boolean_literal(value)
+        if isinstance(value, int | float):
+            return repr(value)
+        text = str(value)
+        if self.backslash_escapes:
+            text = text.replace("\\", "\\\\")
+        return f"{self.string_literal_prefix}'{text.replace(chr(39), chr(39) * 2)}'"
+
+    def boolean_literal(self, value: bool) -> str:
+        return "TRUE" if value else "FALSE"
+
+    def limit(self, select: str, n: int) -> str:
+        """`select` cut to its first `n` rows (it must end in ORDER BY for the "fetch" style)."""
+        if self.row_limit_style == "fetch":
+            return f"{select} OFFSET 0 ROWS FETCH NEXT {int(n)} ROWS ONLY"
+        return f"{select} LIMIT {int(n)}"
 
     @property
     def placeholder(self) -> str:

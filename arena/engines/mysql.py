@@ -25,6 +25,8 @@ class MySQL(Engine):
     default_port = 3306
 
     identifier_quotes = ("`", "`")
+    # https://dev.mysql.com/doc/refman/8.4/en/string-literals.html
+    backslash_escapes = True
     paramstyle = "format"
     type_names = {
         "smallint": "smallint", "int": "int", "bigint": "bigint",

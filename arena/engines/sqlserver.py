@@ -34,6 +34,9 @@ class SqlServer(Engine):
 
     identifier_quotes = ("[", "]")
     paramstyle = "qmark"
+    # https://learn.microsoft.com/sql/t-sql/queries/select-order-by-clause-transact-sql
+    row_limit_style = "fetch"
+    string_literal_prefix = "N"
     type_names = {
         "smallint": "smallint", "int": "int", "bigint": "bigint",
         "decimal": "decimal({precision},{scale})", "float": "float", "bool": "bit",
@@ -58,6 +61,9 @@ class SqlServer(Engine):
     driver = "pyodbc"
     version_query = "SELECT @@VERSION"
     sqlcmd = "/opt/mssql-tools18/bin/sqlcmd"
+
+    def boolean_literal(self, value: bool) -> str:
+        return "1" if value else "0"  # T-SQL has no TRUE/FALSE; bit columns take 1/0
 
     def container_env(self, user: str, password: str, database: str) -> dict[str, str]:
         check_password(password)
