@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
+from enum import StrEnum
 
 
 class ArenaError(Exception):
@@ -73,3 +74,19 @@ class QueryError(ArenaError):
 def did_you_mean(name: str, known: Iterable[str]) -> str | None:
     close = difflib.get_close_matches(name, list(known), n=1)
     return close[0] if close else None
+
+
+class ErrorKind(StrEnum):
+    """What a server error means to a workload, the same on every engine. Each Engine maps its
+    driver's codes onto these in `classify_error` (arena/engines/base.py)."""
+
+    UNIQUE = "unique"  # duplicate key
+    FOREIGN_KEY = "foreign_key"  # missing parent, or a parent still referenced
+    CHECK = "check"  # a CHECK constraint refused the row
+    NOT_NULL = "not_null"  # NULL into a NOT NULL column
+    DEADLOCK = "deadlock"  # chosen as the deadlock victim: retry the transaction
+    SERIALIZATION = "serialization"  # a serializable/snapshot conflict: retry the transaction
+    LOCK_TIMEOUT = "lock_timeout"  # waited longer than the lock timeout (SQLite: busy)
+    CONNECTION_LOST = "connection_lost"  # the server went away or killed the session
+    SYNTAX = "syntax"  # the statement does not parse
+    OTHER = "other"

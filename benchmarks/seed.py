@@ -25,7 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from arena import lifecycle, schemas  # noqa: E402
+from arena import domains as schemas  # noqa: E402
+from arena import lifecycle  # noqa: E402
 from arena.engines import get_engine  # noqa: E402
 from arena.seed import SeedOptions, seed, seed_engine  # noqa: E402
 from arena.seed.config import load_config  # noqa: E402

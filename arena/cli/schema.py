@@ -4,24 +4,11 @@ from __future__ import annotations
 
 import click
 
-from arena import console, lifecycle
+from arena import console
 from arena.cli.options import engine_list, json_option
 from arena.engines import get_engine
-from arena.errors import ArenaError, NotUpError
+from arena.errors import ArenaError
 from arena.schema import Schema, Table
-from arena.state import ProjectState
-
-
-def _targets(names: tuple[str, ...]) -> list[str]:
-    """The named engines, or every engine this project has up."""
-    state = ProjectState()
-    chosen = engine_list(names)
-    if chosen:
-        return [get_engine(n).name for n in chosen]
-    up = sorted(state.endpoints())
-    if not up:
-        raise NotUpError("Nothing is up.", "Start engines first, e.g. `arena up postgres sqlite`.")
-    return up
 
 
 @click.command()
@@ -33,12 +20,12 @@ def _targets(names: tuple[str, ...]) -> list[str]:
 def inspect(engine_names, tables, as_json: bool) -> None:
     """Read each engine's catalog: tables, columns, keys, foreign keys, uniques, CHECKs,
     enums, identity and partitioning (default: every engine that is up)."""
+    from arena import targets
     from arena.introspect import introspect, no_tables_error
 
-    state = ProjectState()
     results: dict[str, Schema] = {}
-    for name in _targets(engine_names):
-        engine, endpoint = lifecycle.require_endpoint(name, state)
+    for target in targets.resolve(engine_list(engine_names)):
+        name, engine, endpoint = target.name, target.engine, target.endpoint
         results[name] = introspect(engine, endpoint, list(tables) or None)
         if not results[name].tables and not as_json:
             console.warn(no_tables_error(engine, endpoint).one_line())
@@ -104,11 +91,11 @@ def schema() -> None:
 @json_option
 def list_(as_json: bool) -> None:
     """The domain schemas arena ships (schemas/*.yaml)."""
-    from arena import schemas
+    from arena import domains
 
     rows = []
-    for name in schemas.SCHEMA_NAMES:
-        domain = schemas.definition(name)
+    for name in domains.SCHEMA_NAMES:
+        domain = domains.definition(name)
         rows.append(
             {
                 "name": name,
@@ -130,9 +117,9 @@ def list_(as_json: bool) -> None:
 @click.option("--engine", "engine_name", required=True, help="The dialect to render for.")
 def show(name: str, engine_name: str) -> None:
     """Print the DDL of schema NAME for one engine (nothing needs to be up)."""
-    from arena import schemas
+    from arena import domains
 
-    statements = schemas.render(name, get_engine(engine_name))
+    statements = domains.render(name, get_engine(engine_name))
     console.info(";\n\n".join(statements) + ";")
 
 
@@ -149,17 +136,17 @@ def show(name: str, engine_name: str) -> None:
 @json_option
 def apply(name: str, engine_names, drop: bool, as_json: bool) -> None:
     """Create schema NAME's tables on each engine, in foreign-key order."""
-    from arena import schemas
+    from arena import domains, targets
 
-    schemas.check_name(name)
-    state = ProjectState()
+    domains.check_name(name)
     results, failures = [], []
-    for engine_name in _targets(engine_names):
-        engine, endpoint = lifecycle.require_endpoint(engine_name, state)
+    # Each engine's outcome is its own: one that does not answer is reported with the rest.
+    for target in targets.resolve(engine_list(engine_names), reachable=False):
         try:
-            results.append(schemas.apply(name, engine, endpoint, drop_existing=drop))
+            target.check_reachable()
+            results.append(domains.apply(name, target.engine, target.endpoint, drop_existing=drop))
         except ArenaError as exc:
-            failures.append((engine_name, exc))
+            failures.append((target.name, exc))
     if as_json:
         console.as_json(
             [

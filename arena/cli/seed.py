@@ -50,7 +50,7 @@ def _targets(names: tuple[str, ...], state: ProjectState):
 
 def _apply_schema(name: str, targets) -> list[str]:
     """Create domain `name` where it is missing; return its table names."""
-    from arena import schemas
+    from arena import domains as schemas
     from arena.introspect import introspect
 
     domain = schemas.definition(name)
@@ -91,7 +91,7 @@ def seed(
     rows = parse_count(rows_text) if rows_text is not None else None
     config = load_config(config_path) if config_path else SeedConfig()
     if schema_name:
-        from arena import schemas
+        from arena import domains as schemas
 
         schemas.check_name(schema_name)
     state = ProjectState()

@@ -12,7 +12,7 @@ import signal
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from arena.errors import QueryError
+from arena.errors import ArenaError, ErrorKind, QueryError
 
 if TYPE_CHECKING:
     from arena.models import Endpoint
@@ -112,7 +112,8 @@ class Engine:
         text = str(value)
         if self.backslash_escapes:
             text = text.replace("\\", "\\\\")
-        return f"{self.string_literal_prefix}'{text.replace(chr(39), chr(39) * 2)}'"
+        prefix = self.string_literal_prefix if not text.isascii() else ""
+        return f"{prefix}'{text.replace(chr(39), chr(39) * 2)}'"
 
     def boolean_literal(self, value: bool) -> str:
         return "TRUE" if value else "FALSE"
@@ -130,7 +131,8 @@ class Engine:
     def type_name(self, logical: str, length: int | None = None, scale: int | None = None) -> str:
         template = self.type_names[logical]
         if "{" in template:
-            return template.format(length=length or 255, precision=length or 12, scale=scale or 2)
+            scale = 2 if scale is None else scale  # decimal(10,0) keeps its 0
+            return template.format(length=length or 255, precision=length or 12, scale=scale)
         return template
 
     # -- driver -------------------------------------------------------------------------
@@ -194,6 +196,102 @@ class Engine:
 
     def native_bootstrap(self, ctx: NativeContext) -> None:
         """After the first start: create the project's database and user."""
+
+    # -- domains hooks (DDL rendering, transactions, isolation, error classification) ----
+    # Read by arena/domains/ (the DDL renderer never compares engine names) and by the
+    # workloads that run transactions. Each flag is documented here once, with its default.
+
+    # Where introspection reads this engine's catalog: a module with read_schema(engine, conn).
+    catalog_module: ClassVar[str] = ""
+    # DDL runs inside a transaction and rolls back on failure (PostgreSQL, SQLite). Elsewhere
+    # each CREATE commits on its own, so a failed apply leaves what was made before it.
+    transactional_ddl: ClassVar[bool] = False
+    # DROP TABLE ... CASCADE also drops what depends on the table (views, FKs of others).
+    drop_table_cascade: ClassVar[bool] = False
+    # Suffix of CREATE TABLE: storage engine, character set, collation.
+    table_options: ClassVar[str] = ""
+    # How an enum column is declared: "type" (CREATE TYPE name AS ENUM, then the column has
+    # that type), "inline" (ENUM('a', 'b') as the column type), or "check" (a string column of
+    # type `enum_check_logical` plus CHECK (col IN (...))).
+    enum_style: ClassVar[str] = "check"
+    enum_check_logical: ClassVar[str] = "varchar"
+    # Declarative range partitions (PARTITION BY RANGE + CREATE TABLE ... PARTITION OF).
+    # Engines without them get an ordinary table.
+    range_partitions: ClassVar[bool] = False
+    # UNIQUE admits one NULL only (SQL Server): a unique key over a nullable column is
+    # declared as a unique index filtered on IS NOT NULL instead.
+    unique_allows_one_null: ClassVar[bool] = False
+    # The server refuses two cascade paths to one table and cascading self-references (SQL
+    # Server error 1785): such ON DELETE actions are rendered as NO ACTION.
+    single_cascade_path: ClassVar[bool] = False
+    # The DEFAULT for "now" (its precision must match the column's on MySQL).
+    current_timestamp_sql: ClassVar[str] = "CURRENT_TIMESTAMP"
+    # Statement that sets the isolation level for the session's next transactions; "" when
+    # the engine has a single level (SQLite). {level} is one of capabilities.isolation_levels.
+    isolation_level_template: ClassVar[str] = "SET SESSION TRANSACTION ISOLATION LEVEL {level}"
+    # INSERT that yields to an existing row with the same unique key: the verb, and a clause
+    # after VALUES. Empty clause and plain verb: the engine has no such form (SQL Server).
+    insert_ignore_verb: ClassVar[str] = "INSERT INTO"
+    insert_ignore_clause: ClassVar[str] = ""
+    # Driver error code -> arena error kind (see error_code for what the code is), and
+    # message fragments tried when no code matched (lower-case, first match wins).
+    error_kinds: ClassVar[dict[str | int, ErrorKind]] = {}
+    error_messages: ClassVar[tuple[tuple[str, ErrorKind], ...]] = ()
+
+    def identity_column_sql(self) -> str:
+        """Type and constraints of an identity (serial) primary key column."""
+        return f"{self.type_names['serial_pk']} NOT NULL"
+
+    def foreign_key_checks_sql(self, enabled: bool) -> list[str]:
+        """Statements turning this session's FK checks off or back on (none: it cannot)."""
+        return []
+
+    def isolation_sql(self, level: str) -> list[str]:
+        """Statements setting `level` for this session's next transactions."""
+        wanted = " ".join(level.upper().replace("_", " ").split())
+        if wanted not in self.capabilities.isolation_levels:
+            raise ArenaError(
+                f"{self.display_name} has no isolation level '{level}'.",
+                f"Valid: {', '.join(self.capabilities.isolation_levels)}.",
+            )
+        if not self.isolation_level_template:
+            return []
+        return [self.isolation_level_template.format(level=wanted)]
+
+    def set_isolation(self, conn: Any, level: str) -> None:
+        """Set `level` on an open connection (outside a transaction)."""
+        cur = conn.cursor()
+        for statement in self.isolation_sql(level):
+            cur.execute(statement)
+
+    def insert_ignoring_duplicates(self, table_sql: str, columns_sql: str, values_sql: str) -> str:
+        """INSERT one row unless one with the same unique key exists."""
+        return (
+            f"{self.insert_ignore_verb} {table_sql} ({columns_sql}) "
+            f"VALUES ({values_sql}){self.insert_ignore_clause}"
+        )
+
+    def error_code(self, exc: BaseException) -> str | int | None:
+        """The code `error_kinds` is keyed by: the SQLSTATE by default."""
+        return getattr(exc, "sqlstate", None)
+
+    def classify_error(self, exc: BaseException) -> ErrorKind:
+        """What a driver error means, as one arena ErrorKind (OTHER when unknown)."""
+        if isinstance(exc, ConnectionError | EOFError):
+            return ErrorKind.CONNECTION_LOST  # the socket died under the driver
+        code = self.error_code(exc)
+        if code is not None:
+            kind = self.error_kinds.get(code)
+            # A SQLSTATE class ("08" connection exception) covers its subclasses.
+            if kind is None and isinstance(code, str):
+                kind = self.error_kinds.get(code[:2])
+            if kind is not None:
+                return kind
+        text = str(exc).lower()
+        for fragment, kind in self.error_messages:
+            if fragment in text:
+                return kind
+        return ErrorKind.OTHER
 
     def __repr__(self) -> str:
         return f"<Engine {self.name}>"

@@ -9,6 +9,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from arena.engines.base import Capabilities, Engine
+from arena.errors import ErrorKind
 
 if TYPE_CHECKING:
     from arena.models import Endpoint
@@ -136,6 +137,45 @@ class MySQL(Engine):
             cur.execute("ALTER USER 'root'@'localhost' IDENTIFIED BY %s", (ctx.password,))
         finally:
             conn.close()
+
+    # -- domains hooks (DDL rendering, transactions, isolation, error classification) ----
+    catalog_module = "arena.introspect.mysql"
+    # utf8mb4 with a binary collation, so uniqueness is case-sensitive as on PostgreSQL and
+    # SQLite (with a *_ci collation 'Ann' and 'ann' collide).
+    table_options = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"
+    enum_style = "inline"
+    # The default's precision must match timestamp(6)/datetime(6).
+    current_timestamp_sql = "CURRENT_TIMESTAMP(6)"
+    # https://dev.mysql.com/doc/refman/8.4/en/set-transaction.html
+    isolation_level_template = "SET SESSION TRANSACTION ISOLATION LEVEL {level}"
+    # IGNORE also turns other errors into warnings; arena uses it only where a duplicate
+    # key is the expected refusal.
+    insert_ignore_verb = "INSERT IGNORE INTO"
+    # Server error numbers (MySQL and MariaDB share them; 3819 is MySQL's CHECK, 4025
+    # MariaDB's, 1020 MariaDB's snapshot conflict) and client ones (2006, 2013...).
+    # https://dev.mysql.com/doc/mysql-errors/8.4/en/server-error-reference.html
+    # https://mariadb.com/kb/en/mariadb-error-code-reference/
+    error_kinds = {
+        1062: ErrorKind.UNIQUE, 1586: ErrorKind.UNIQUE,
+        1452: ErrorKind.FOREIGN_KEY, 1451: ErrorKind.FOREIGN_KEY,
+        1216: ErrorKind.FOREIGN_KEY, 1217: ErrorKind.FOREIGN_KEY,
+        3819: ErrorKind.CHECK, 4025: ErrorKind.CHECK,
+        1048: ErrorKind.NOT_NULL, 1364: ErrorKind.NOT_NULL,
+        1213: ErrorKind.DEADLOCK, 1020: ErrorKind.SERIALIZATION, 1205: ErrorKind.LOCK_TIMEOUT,
+        2006: ErrorKind.CONNECTION_LOST, 2013: ErrorKind.CONNECTION_LOST,
+        2003: ErrorKind.CONNECTION_LOST, 2055: ErrorKind.CONNECTION_LOST,
+        1927: ErrorKind.CONNECTION_LOST, 4031: ErrorKind.CONNECTION_LOST,
+        1064: ErrorKind.SYNTAX,
+    }  # fmt: skip
+
+    def error_code(self, exc: BaseException) -> str | int | None:
+        if isinstance(exc, self.driver_module().err.InterfaceError):
+            return 2006  # PyMySQL: the connection is already closed
+        code = exc.args[0] if exc.args else None
+        return code if isinstance(code, int) else None
+
+    def foreign_key_checks_sql(self, enabled: bool) -> list[str]:
+        return [f"SET FOREIGN_KEY_CHECKS = {int(enabled)}"]
 
 
 @cache

@@ -6,6 +6,7 @@ import signal
 from typing import TYPE_CHECKING, Any
 
 from arena.engines.base import Capabilities, Engine
+from arena.errors import ErrorKind
 
 if TYPE_CHECKING:
     from arena.models import Endpoint
@@ -101,3 +102,30 @@ class Postgres(Engine):
                 cur.execute(f"CREATE DATABASE {self.quote(ctx.database)}")
         finally:
             conn.close()
+
+    # -- domains hooks (DDL rendering, transactions, isolation, error classification) ----
+    catalog_module = "arena.introspect.postgres"
+    transactional_ddl = True
+    drop_table_cascade = True
+    enum_style = "type"
+    range_partitions = True
+    # https://www.postgresql.org/docs/current/sql-set-transaction.html
+    isolation_level_template = "SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL {level}"
+    insert_ignore_clause = " ON CONFLICT DO NOTHING"
+    # SQLSTATEs, https://www.postgresql.org/docs/current/errcodes-appendix.html
+    error_kinds = {
+        "23505": ErrorKind.UNIQUE, "23503": ErrorKind.FOREIGN_KEY, "23514": ErrorKind.CHECK,
+        "23502": ErrorKind.NOT_NULL, "40P01": ErrorKind.DEADLOCK,
+        "40001": ErrorKind.SERIALIZATION, "55P03": ErrorKind.LOCK_TIMEOUT,
+        "08": ErrorKind.CONNECTION_LOST, "57P01": ErrorKind.CONNECTION_LOST,
+        "57P02": ErrorKind.CONNECTION_LOST, "57P03": ErrorKind.CONNECTION_LOST,
+        "42601": ErrorKind.SYNTAX,
+    }  # fmt: skip
+
+    def error_code(self, exc: BaseException) -> str | int | None:
+        code = getattr(exc, "sqlstate", None)
+        if code is None and isinstance(exc, self.driver_module().OperationalError):
+            # psycopg raises these without a SQLSTATE when the socket is gone
+            # ("server closed the connection unexpectedly", "the connection is lost").
+            return "08000"
+        return code

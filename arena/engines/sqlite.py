@@ -6,6 +6,7 @@ import sqlite3
 from typing import TYPE_CHECKING, Any
 
 from arena.engines.base import Capabilities, Engine
+from arena.errors import ErrorKind
 
 if TYPE_CHECKING:
     from arena.models import Endpoint
@@ -22,11 +23,16 @@ class SQLite(Engine):
 
     identifier_quotes = ('"', '"')
     paramstyle = "qmark"
+    # SQLite keeps the declared type name verbatim, so arena declares the real type
+    # (VARCHAR(255), DECIMAL(12,2), TIMESTAMPTZ...): introspection reads the same logical
+    # types back, and every name still gets the affinity SQLite's rules give it.
+    # https://www.sqlite.org/datatype3.html#determination_of_column_affinity
     type_names = {
-        "smallint": "INTEGER", "int": "INTEGER", "bigint": "INTEGER", "decimal": "NUMERIC",
-        "float": "REAL", "bool": "INTEGER", "char": "TEXT", "varchar": "TEXT", "text": "TEXT",
-        "date": "TEXT", "time": "TEXT", "timestamp": "TEXT", "timestamptz": "TEXT",
-        "json": "TEXT", "uuid": "TEXT", "blob": "BLOB", "serial_pk": "INTEGER",
+        "smallint": "SMALLINT", "int": "INTEGER", "bigint": "BIGINT",
+        "decimal": "DECIMAL({precision},{scale})", "float": "DOUBLE", "bool": "BOOLEAN",
+        "char": "CHAR({length})", "varchar": "VARCHAR({length})", "text": "TEXT", "date": "DATE",
+        "time": "TIME", "timestamp": "TIMESTAMP", "timestamptz": "TIMESTAMPTZ", "json": "JSON",
+        "uuid": "UUID", "blob": "BLOB", "serial_pk": "INTEGER",
     }  # fmt: skip
     capabilities = Capabilities(
         returning=True,  # since 3.35
@@ -52,3 +58,45 @@ class SQLite(Engine):
 
     def server_version(self, conn: Any) -> str:
         return f"SQLite {super().server_version(conn)}"
+
+    def boolean_literal(self, value: bool) -> str:
+        return "1" if value else "0"  # SQLite stores booleans as the integers 1 and 0
+
+    # -- domains hooks (DDL rendering, transactions, isolation, error classification) ----
+    catalog_module = "arena.introspect.sqlite"
+    transactional_ddl = True
+    enum_check_logical = "text"
+    isolation_level_template = ""  # always SERIALIZABLE
+    insert_ignore_clause = " ON CONFLICT DO NOTHING"
+    # Extended result codes by name (Python 3.11+), https://www.sqlite.org/rescode.html .
+    # SQLite has no deadlock error: a lock it cannot get, deadlock or not, is SQLITE_BUSY.
+    error_kinds = {
+        "SQLITE_CONSTRAINT_UNIQUE": ErrorKind.UNIQUE,
+        "SQLITE_CONSTRAINT_PRIMARYKEY": ErrorKind.UNIQUE,
+        "SQLITE_CONSTRAINT_FOREIGNKEY": ErrorKind.FOREIGN_KEY,
+        "SQLITE_CONSTRAINT_CHECK": ErrorKind.CHECK,
+        "SQLITE_CONSTRAINT_NOTNULL": ErrorKind.NOT_NULL,
+        # a WAL read snapshot went stale before the transaction could write
+        "SQLITE_BUSY_SNAPSHOT": ErrorKind.SERIALIZATION,
+        "SQLITE_BUSY": ErrorKind.LOCK_TIMEOUT,
+        "SQLITE_BUSY_TIMEOUT": ErrorKind.LOCK_TIMEOUT,
+        "SQLITE_LOCKED": ErrorKind.LOCK_TIMEOUT,
+    }
+    # SQLITE_ERROR covers syntax errors and missing tables alike: the message tells them apart.
+    error_messages = (
+        ("syntax error", ErrorKind.SYNTAX),
+        ("incomplete input", ErrorKind.SYNTAX),
+        ("closed database", ErrorKind.CONNECTION_LOST),
+    )
+
+    def error_code(self, exc: BaseException) -> str | int | None:
+        return getattr(exc, "sqlite_errorname", None)
+
+    def identity_column_sql(self) -> str:
+        # Exactly INTEGER + the PRIMARY KEY makes it the rowid alias the server assigns.
+        # https://www.sqlite.org/lang_createtable.html#rowid
+        return "INTEGER"
+
+    def foreign_key_checks_sql(self, enabled: bool) -> list[str]:
+        # Only outside a transaction; inside one the pragma is silently ignored.
+        return [f"PRAGMA foreign_keys = {'ON' if enabled else 'OFF'}"]

@@ -7,10 +7,11 @@ checked by parsing it with sqlglot's tsql dialect.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from arena.engines.base import Capabilities, Engine
-from arena.errors import ArenaError
+from arena.errors import ArenaError, ErrorKind
 
 if TYPE_CHECKING:
     from arena.models import Endpoint
@@ -98,6 +99,43 @@ class SqlServer(Engine):
             autocommit=options.pop("autocommit", True),
             timeout=timeout,
         )
+
+    # -- domains hooks (DDL rendering, transactions, isolation, error classification) ----
+    catalog_module = "arena.introspect.sqlserver"
+    unique_allows_one_null = True
+    # https://learn.microsoft.com/sql/relational-databases/errors-events/mssqlserver-1785-database-engine-error
+    single_cascade_path = True
+    # Session-wide on SQL Server. SNAPSHOT needs ALLOW_SNAPSHOT_ISOLATION ON in the database.
+    # https://learn.microsoft.com/sql/t-sql/statements/set-transaction-isolation-level-transact-sql
+    isolation_level_template = "SET TRANSACTION ISOLATION LEVEL {level}"
+    # Native error numbers (547 is both FK and CHECK: the message says which), and SQLSTATE
+    # class 08 for a lost link (the native number is 0 then).
+    # https://learn.microsoft.com/sql/relational-databases/errors-events/database-engine-events-and-errors
+    error_kinds = {
+        2627: ErrorKind.UNIQUE, 2601: ErrorKind.UNIQUE, 515: ErrorKind.NOT_NULL,
+        1205: ErrorKind.DEADLOCK, 1222: ErrorKind.LOCK_TIMEOUT,
+        3960: ErrorKind.SERIALIZATION, 3961: ErrorKind.SERIALIZATION,
+        102: ErrorKind.SYNTAX, 156: ErrorKind.SYNTAX,
+        10054: ErrorKind.CONNECTION_LOST, 233: ErrorKind.CONNECTION_LOST,
+        "08": ErrorKind.CONNECTION_LOST,
+    }  # fmt: skip
+    error_messages = (
+        ("conflicted with the foreign key constraint", ErrorKind.FOREIGN_KEY),
+        ("conflicted with the reference constraint", ErrorKind.FOREIGN_KEY),
+        ("conflicted with the check constraint", ErrorKind.CHECK),
+    )
+
+    def error_code(self, exc: BaseException) -> str | int | None:
+        # pyodbc: args = (sqlstate, "[sqlstate] [driver][SQL Server]text (number) (SQLExecDirectW)")
+        args = getattr(exc, "args", ())
+        text = args[1] if len(args) >= 2 and isinstance(args[1], str) else ""
+        native = _NATIVE_ERROR.search(text)
+        if native and int(native.group(1)):
+            return int(native.group(1))
+        return args[0] if args and isinstance(args[0], str) else None
+
+
+_NATIVE_ERROR = re.compile(r"\((\d+)\) \(SQL\w+\)")
 
 
 def pick_odbc_driver() -> str:

@@ -1,8 +1,8 @@
 """`introspect(engine, endpoint)` -> arena.schema.Schema, the same shape on every engine.
 
-Each SQL family has its own catalog module (postgres: information_schema + pg_catalog;
-mysql: information_schema; sqlserver: INFORMATION_SCHEMA + sys.*; sqlite: PRAGMA). They all
-return Table values built from the same dataclasses, so seeding and load generation never ask
+Each engine names its catalog module (`Engine.catalog_module`; postgres: information_schema +
+pg_catalog; mysql: information_schema; sqlserver: INFORMATION_SCHEMA + sys.*; sqlite: PRAGMA),
+which provides read_schema(engine, conn). They all return Table values built from the same dataclasses, so seeding and load generation never ask
 which engine they run on. Tables only: views, partitions of a partitioned table and the
 engines' own tables are left out (a partitioned parent is returned with partitioned=True).
 """
@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
+from arena.engines.base import error_text
 from arena.errors import ArenaError, UnknownNameError
 from arena.schema import Schema
 
@@ -19,25 +20,16 @@ if TYPE_CHECKING:
     from arena.engines.base import Engine
     from arena.models import Endpoint
 
-_FAMILIES = {
-    "postgres": "arena.introspect.postgres",
-    "mysql": "arena.introspect.mysql",
-    "sqlserver": "arena.introspect.sqlserver",
-    "sqlite": "arena.introspect.sqlite",
-}
-
 
 def introspect(engine: Engine, endpoint: Endpoint, tables: list[str] | None = None) -> Schema:
     """Read the catalog of `endpoint`'s database. `tables` limits the result to those names
     (each must exist: a typo fails with a did-you-mean instead of an empty result)."""
-    module = importlib.import_module(_FAMILIES[engine.family])
+    module = importlib.import_module(engine.catalog_module)
     conn = engine.connect(endpoint)
     try:
         try:
             schema = module.read_schema(engine, conn)
         except engine.driver_errors() as exc:
-            from arena.engines.base import error_text
-
             raise ArenaError(
                 f"Reading {engine.display_name}'s catalog failed: {error_text(exc)}",
                 "Check that the user may read the catalog of this database.",

@@ -18,6 +18,10 @@ from arena.introspect.common import TableParts, attach_foreign_keys, delete_rule
 from arena.introspect.types import logical_type, sizing
 from arena.schema import Column, Index, Schema, Unique
 
+# MySQL's TIMESTAMP converts to UTC and back (arena renders timestamptz as it); elsewhere a
+# plain timestamp has no zone.
+MYSQL_TYPES = {"timestamp": "timestamptz"}
+
 TABLES = """
 SELECT TABLE_NAME FROM information_schema.TABLES
 WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE'
@@ -101,7 +105,7 @@ def read_schema(engine: Any, conn: Any) -> Schema:
             enum_values = tuple(v.replace("''", "'") for v in _ENUM_LABEL.findall(column_type))
         if (table, name) in json_columns:
             data_type = "json"
-        logical = logical_type(data_type, "mysql")
+        logical = logical_type(data_type, MYSQL_TYPES)
         if column_type.startswith("tinyint(1)"):  # BOOLEAN is an alias of TINYINT(1)
             logical = "bool"
         if mariadb and default == "NULL":  # MariaDB spells "no default" as the word NULL

@@ -134,11 +134,11 @@ def read_schema(engine: Any, conn: Any) -> Schema:
         if enum_values is not None:
             logical, data_type = "enum", udt_name
         elif data_type in ("user-defined", "array"):
-            logical, data_type = logical_type(udt_name, "postgres"), udt_name
+            logical, data_type = logical_type(udt_name), udt_name
             if data_type.startswith("_"):
                 logical = UNKNOWN
         else:
-            logical = logical_type(data_type, "postgres")
+            logical = logical_type(data_type)
         serial = bool(default) and default.startswith("nextval(")
         if dom_name is not None:
             base, dom_notnull, dom_checks = domains.get((dom_nsp, dom_name), ("", False, []))

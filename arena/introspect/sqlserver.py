@@ -89,7 +89,7 @@ def read_schema(engine: Any, conn: Any) -> Schema:
         if target is None:
             continue
         data_type = data_type.lower()
-        logical = logical_type(data_type, "sqlserver")
+        logical = logical_type(data_type)
         if logical == "varchar" and length == -1:  # nvarchar(max)
             logical = "text"
         target.columns.append(

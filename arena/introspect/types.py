@@ -8,6 +8,7 @@ and a SQL Server `nvarchar` all get the same values. A type no generator knows m
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 UNKNOWN = "unknown"
 
@@ -29,7 +30,7 @@ _EXACT = {
     # time
     "date": "date",
     "time": "time", "time without time zone": "time",
-    "timestamp without time zone": "timestamp", "datetime": "timestamp",
+    "timestamp": "timestamp", "timestamp without time zone": "timestamp", "datetime": "timestamp",
     "datetime2": "timestamp", "smalldatetime": "timestamp",
     "timestamp with time zone": "timestamptz", "timestamptz": "timestamptz",
     "datetimeoffset": "timestamptz",
@@ -42,14 +43,12 @@ _EXACT = {
 }  # fmt: skip
 
 
-def logical_type(data_type: str, family: str) -> str:
-    """The logical type of a catalog `data_type` (lower-case, without length) on `family`."""
+def logical_type(data_type: str, overrides: Mapping[str, str] | None = None) -> str:
+    """The logical type of a catalog `data_type` (lower-case, without length). A catalog
+    module passes `overrides` for names its engine means differently (MySQL's timestamp)."""
     name = data_type.strip().lower()
-    if name == "timestamp":
-        # MySQL's TIMESTAMP converts to UTC and back (arena renders timestamptz as it);
-        # PostgreSQL's and SQLite's plain timestamp has no zone. SQL Server's timestamp is
-        # rowversion, which is generated anyway.
-        return "timestamptz" if family == "mysql" else "timestamp"
+    if overrides and name in overrides:
+        return overrides[name]
     return _EXACT.get(name, UNKNOWN)
 
 
@@ -66,7 +65,7 @@ def sqlite_declared(declared: str) -> tuple[str, int | None, int | None, int | N
     name, first, second = (
         (match.group(1), match.group(2), match.group(3)) if match else ("", None, None)
     )
-    logical = logical_type(name, "sqlite") if name else "blob"
+    logical = logical_type(name) if name else "blob"
     if logical == UNKNOWN:
         upper = declared.upper()
         if "INT" in upper:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from arena import schemas
+from arena import domains
 from arena.errors import ArenaError, UnknownNameError
 from arena.introspect import introspect
 from arena.models import Endpoint
@@ -38,7 +38,7 @@ def check_matches(found: Check, wanted: Check) -> bool:
     )
 
 
-def assert_round_trip(defined: Table, found: Table, family: str) -> None:
+def assert_round_trip(defined: Table, found: Table, enum_style: str) -> None:
     assert [c.name for c in found.columns] == [c.name for c in defined.columns]
     assert found.primary_key == defined.primary_key
     for want in defined.columns:
@@ -46,7 +46,7 @@ def assert_round_trip(defined: Table, found: Table, family: str) -> None:
         assert got.nullable == want.nullable, (defined.name, want.name)
         assert got.identity == want.identity, (defined.name, want.name)
         if want.logical == "enum":
-            if family in ("postgres", "mysql"):
+            if enum_style in ("type", "inline"):
                 assert got.logical == "enum" and got.enum_values == want.enum_values
             else:  # a string column with CHECK (col IN (...))
                 assert any(
@@ -68,24 +68,25 @@ def assert_round_trip(defined: Table, found: Table, family: str) -> None:
 
 
 @pytest.mark.parametrize("fresh", ENGINES, indirect=True)
-@pytest.mark.parametrize("name", schemas.SCHEMA_NAMES)
+@pytest.mark.parametrize("name", domains.SCHEMA_NAMES)
 def test_every_domain_schema_reads_back_as_defined(fresh, name):
     engine, endpoint = fresh
-    result = schemas.apply(name, engine, endpoint)
-    defined = schemas.definition(name).schema
+    result = domains.apply(name, engine, endpoint)
+    defined = domains.definition(name).schema
     found = introspect(engine, endpoint)
     assert sorted(found.table_names) == sorted(defined.table_names) == sorted(result.tables)
     for table in defined.tables:
-        assert_round_trip(table, found.table(table.name), engine.family)
-    if engine.family == "postgres":
+        assert_round_trip(table, found.table(table.name), engine.enum_style)
+    if engine.enum_style == "type":
         assert found.enums == dict(defined.enums)
+    if engine.range_partitions:
         for table in defined.tables:
             assert found.table(table.name).partitioned == table.partitioned
     # applying again is refused with a hint; --drop replaces
     with pytest.raises(ArenaError, match="already has users|already has sites") as refused:
-        schemas.apply(name, engine, endpoint)
+        domains.apply(name, engine, endpoint)
     assert "--drop" in refused.value.hint
-    schemas.apply(name, engine, endpoint, drop_existing=True)
+    domains.apply(name, engine, endpoint, drop_existing=True)
     again = introspect(engine, endpoint)
     assert again.to_dict() == found.to_dict()
 
@@ -115,7 +116,7 @@ def test_the_same_domain_reads_back_the_same_on_every_engine(servers):
     seen = {}
     for name in ENGINES:
         with fresh_database(name, servers) as (engine, endpoint):
-            schemas.apply("ecommerce", engine, endpoint)
+            domains.apply("ecommerce", engine, endpoint)
             seen[name] = comparable(introspect(engine, endpoint))
     assert seen["postgres"] == seen["mariadb"] == seen["sqlite"]
 
@@ -279,7 +280,7 @@ def test_table_filter_and_empty_database(fresh):
     assert introspect(engine, endpoint).tables == ()
     with pytest.raises(ArenaError, match="has no tables"):
         introspect(engine, endpoint, ["orders"])
-    schemas.apply("ecommerce", engine, endpoint)
+    domains.apply("ecommerce", engine, endpoint)
     picked = introspect(engine, endpoint, ["orders", "users"])
     assert sorted(picked.table_names) == ["orders", "users"]
     with pytest.raises(UnknownNameError, match="Did you mean orders"):

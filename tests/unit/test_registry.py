@@ -73,7 +73,7 @@ TYPES = [
     ("mysql", "timestamp", "datetime(6)"),
     ("sqlserver", "bool", "bit"),
     ("sqlserver", "varchar", "nvarchar(80)"),
-    ("sqlite", "bigint", "INTEGER"),
+    ("sqlite", "bigint", "BIGINT"),  # the declared name; SQLite gives it INTEGER affinity
 ]
 
 

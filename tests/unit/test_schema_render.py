@@ -7,7 +7,7 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
-from arena import schemas
+from arena import domains
 from arena.engines import get_engine
 from arena.errors import ArenaError, UnknownNameError
 
@@ -15,35 +15,35 @@ ENGINES = ["postgres", "mysql", "mariadb", "sqlserver", "supabase", "sqlite"]
 
 
 def available() -> list[str]:
-    return [n for n in schemas.SCHEMA_NAMES if (schemas.SCHEMA_DIR / f"{n}.yaml").exists()]
+    return [n for n in domains.SCHEMA_NAMES if (domains.SCHEMA_DIR / f"{n}.yaml").exists()]
 
 
 @pytest.mark.parametrize("engine_name", ENGINES)
 @pytest.mark.parametrize("name", available())
 def test_every_statement_parses_in_the_engines_dialect(name, engine_name):
     engine = get_engine(engine_name)
-    statements = schemas.render(name, engine)
-    tables = schemas.definition(name).schema.table_names
+    statements = domains.render(name, engine)
+    tables = domains.definition(name).schema.table_names
     created = []
     for statement in statements:
         tree = sqlglot.parse_one(statement, read=engine.sqlglot_dialect)
         assert isinstance(tree, exp.Create), statement
         if tree.kind == "TABLE" and " PARTITION OF " not in statement:
             created.append(tree.this.this.name if isinstance(tree.this, exp.Schema) else "")
-    assert created == [t.name for t in schemas.fk_order(schemas.definition(name).schema.tables)]
+    assert created == [t.name for t in domains.fk_order(domains.definition(name).schema.tables)]
     assert sorted(created) == sorted(tables)
 
 
 @pytest.mark.parametrize("name", available())
 def test_tables_come_after_the_tables_they_reference(name):
-    order = [t.name for t in schemas.fk_order(schemas.definition(name).schema.tables)]
-    for table in schemas.definition(name).schema.tables:
+    order = [t.name for t in domains.fk_order(domains.definition(name).schema.tables)]
+    for table in domains.definition(name).schema.tables:
         for fk in table.foreign_keys:
             assert order.index(fk.ref_table) <= order.index(table.name)
 
 
 def test_postgres_golden_ecommerce_fragments():
-    ddl = "\n".join(schemas.render("ecommerce", get_engine("postgres")))
+    ddl = "\n".join(domains.render("ecommerce", get_engine("postgres")))
     assert ddl.startswith(
         "CREATE TYPE \"payment_method\" AS ENUM ('card', 'paypal', 'bank_transfer'"
     )
@@ -64,7 +64,7 @@ def test_postgres_golden_ecommerce_fragments():
 
 
 def test_mysql_golden_ecommerce_fragments():
-    ddl = "\n".join(schemas.render("ecommerce", get_engine("mariadb")))
+    ddl = "\n".join(domains.render("ecommerce", get_engine("mariadb")))
     assert "`id` bigint AUTO_INCREMENT NOT NULL" in ddl
     assert (
         "`method` ENUM('card', 'paypal', 'bank_transfer', 'gift_card', 'cash_on_delivery')" in ddl
@@ -74,7 +74,7 @@ def test_mysql_golden_ecommerce_fragments():
 
 
 def test_sqlite_golden_ecommerce_fragments():
-    ddl = "\n".join(schemas.render("ecommerce", get_engine("sqlite")))
+    ddl = "\n".join(domains.render("ecommerce", get_engine("sqlite")))
     assert '"id" INTEGER,' in ddl  # the rowid alias: SQLite assigns it
     assert '"price" DECIMAL(12,2) NOT NULL' in ddl
     assert '"is_active" BOOLEAN NOT NULL DEFAULT 1' in ddl
@@ -82,7 +82,7 @@ def test_sqlite_golden_ecommerce_fragments():
 
 
 def test_sqlserver_golden_ecommerce_fragments():
-    ddl = "\n".join(schemas.render("ecommerce", get_engine("sqlserver")))
+    ddl = "\n".join(domains.render("ecommerce", get_engine("sqlserver")))
     assert "[id] bigint IDENTITY(1,1) NOT NULL" in ddl
     assert "[email] nvarchar(255) NOT NULL" in ddl
     assert "[is_active] bit NOT NULL DEFAULT 1" in ddl
@@ -96,21 +96,21 @@ def test_sqlserver_golden_ecommerce_fragments():
 
 def test_sqlserver_never_has_two_cascade_paths_to_a_table():
     for name in available():
-        domain = schemas.definition(name)
-        downgraded = schemas._sqlserver_actions(domain.schema)
+        domain = domains.definition(name)
+        downgraded = domains.cascade_downgrades(domain.schema)
         edges = [
             (fk.ref_table, t.name)
             for t in domain.schema.tables
             for fk in t.foreign_keys
             if fk.on_delete not in ("NO ACTION", "RESTRICT") and fk.name not in downgraded
         ]
-        assert not schemas._has_two_paths(edges), name
+        assert not domains.has_two_paths(edges), name
         assert all(parent != child for parent, child in edges), name
 
 
 def test_unknown_schema_name_suggests_the_closest():
     with pytest.raises(UnknownNameError, match="Did you mean ecommerce"):
-        schemas.render("ecomerce", get_engine("postgres"))
+        domains.render("ecomerce", get_engine("postgres"))
 
 
 @pytest.mark.parametrize(
@@ -131,7 +131,7 @@ def test_unknown_schema_name_suggests_the_closest():
 )
 def test_malformed_definitions_fail_with_the_place(spec, message):
     with pytest.raises(ArenaError, match=message):
-        schemas.parse_domain("x", spec, "x.yaml")
+        domains.parse_domain("x", spec, "x.yaml")
 
 
 def test_sqlserver_catalog_queries_parse_as_tsql():
@@ -142,7 +142,7 @@ def test_sqlserver_catalog_queries_parse_as_tsql():
 
 
 def test_every_domain_is_defined():
-    assert available() == list(schemas.SCHEMA_NAMES)
+    assert available() == list(domains.SCHEMA_NAMES)
 
 
 @pytest.mark.parametrize(
@@ -157,12 +157,12 @@ def test_every_domain_is_defined():
     ],
 )
 def test_self_references_and_hierarchies_are_there(name, table, column, target):
-    fks = schemas.definition(name).schema.table(table).foreign_keys
+    fks = domains.definition(name).schema.table(table).foreign_keys
     assert any(fk.columns == (column,) and fk.ref_table == target for fk in fks)
 
 
 def test_timeseries_readings_are_partitioned_on_postgres_only():
-    pg = "\n".join(schemas.render("timeseries", get_engine("postgres")))
+    pg = "\n".join(domains.render("timeseries", get_engine("postgres")))
     assert 'PARTITION BY RANGE ("recorded_at")' in pg
     assert 'CREATE TABLE "readings_default" PARTITION OF "readings" DEFAULT' in pg
-    assert "PARTITION" not in "\n".join(schemas.render("timeseries", get_engine("mariadb")))
+    assert "PARTITION" not in "\n".join(domains.render("timeseries", get_engine("mariadb")))
