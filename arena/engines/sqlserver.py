@@ -128,11 +128,14 @@ class SqlServer(Engine):
     def error_code(self, exc: BaseException) -> str | int | None:
         # pyodbc: args = (sqlstate, "[sqlstate] [driver][SQL Server]text (number) (SQLExecDirectW)")
         args = getattr(exc, "args", ())
+        sqlstate = args[0] if args and isinstance(args[0], str) else None
+        if sqlstate and sqlstate.startswith("08"):
+            return sqlstate  # a lost link; its number is the socket's (104), not the server's
         text = args[1] if len(args) >= 2 and isinstance(args[1], str) else ""
         native = _NATIVE_ERROR.search(text)
         if native and int(native.group(1)):
             return int(native.group(1))
-        return args[0] if args and isinstance(args[0], str) else None
+        return sqlstate
 
 
 _NATIVE_ERROR = re.compile(r"\((\d+)\) \(SQL\w+\)")
