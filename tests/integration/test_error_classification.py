@@ -261,17 +261,25 @@ def test_sqlite_closed_connection_is_a_lost_connection(fresh):
     assert failure(engine, lambda: conn.execute("SELECT 1")) == ErrorKind.CONNECTION_LOST
 
 
-@pytest.mark.parametrize("fresh", ["mariadb"], indirect=True)
-def test_mariadb_isolation_level_is_set_for_the_session(fresh):
+# The session's isolation level as the server reports it, and how it spells a level.
+SESSION_LEVEL = {
+    "postgres": ("SHOW transaction_isolation", str.lower),
+    "mariadb": ("SELECT @@SESSION.tx_isolation", lambda level: level.replace(" ", "-")),
+}
+
+
+@pytest.mark.parametrize("fresh", ["postgres", "mariadb"], indirect=True)
+def test_every_isolation_level_is_set_for_the_session(fresh):
     engine, endpoint = fresh
+    query, spelled = SESSION_LEVEL[engine.name]
     conn = engine.connect(endpoint)
     try:
         levels = []
         for level in engine.capabilities.isolation_levels:
             engine.set_isolation(conn, level)
             cur = conn.cursor()
-            cur.execute("SELECT @@SESSION.tx_isolation")
+            cur.execute(query)
             levels.append(cur.fetchone()[0])
     finally:
         conn.close()
-    assert levels == [level.replace(" ", "-") for level in engine.capabilities.isolation_levels]
+    assert levels == [spelled(level) for level in engine.capabilities.isolation_levels]
