@@ -30,8 +30,9 @@ _EXACT = {
     # time
     "date": "date",
     "time": "time", "time without time zone": "time",
-    "timestamp": "timestamp", "timestamp without time zone": "timestamp", "datetime": "timestamp",
-    "datetime2": "timestamp", "smalldatetime": "timestamp",
+    # (SQL Server's timestamp is rowversion, which the server writes anyway)
+    "timestamp": "timestamp", "timestamp without time zone": "timestamp",
+    "datetime": "timestamp", "datetime2": "timestamp", "smalldatetime": "timestamp",
     "timestamp with time zone": "timestamptz", "timestamptz": "timestamptz",
     "datetimeoffset": "timestamptz",
     # the rest

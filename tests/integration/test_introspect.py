@@ -7,6 +7,9 @@ Each test works in a database of its own on the shared session servers, dropped 
 
 from __future__ import annotations
 
+import shutil
+import socket
+
 import pytest
 
 from arena import domains
@@ -14,7 +17,8 @@ from arena.errors import ArenaError, UnknownNameError
 from arena.introspect import introspect
 from arena.models import Endpoint
 from arena.schema import Check, Schema, Table
-from tests.conftest import fresh_database
+from arena.state import ProjectState
+from tests.conftest import fresh_database, make_project_dir, run_arena
 
 pytestmark = pytest.mark.integration
 
@@ -285,3 +289,24 @@ def test_table_filter_and_empty_database(fresh):
     assert sorted(picked.table_names) == ["orders", "users"]
     with pytest.raises(UnknownNameError, match="Did you mean orders"):
         introspect(engine, endpoint, ["ordres"])
+
+
+def test_inspect_and_apply_on_a_dead_server_are_one_line_errors():
+    """A server recorded as up that does not answer (killed, or its port closed): a one-line
+    error with a hint and exit 2 from each command, never a driver traceback."""
+    root = make_project_dir()
+    try:
+        with socket.socket() as probe:  # a loopback port nothing listens on
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        ProjectState(root).save_endpoint(
+            Endpoint("postgres", "native", "127.0.0.1", port, "arena", "arena", "secret")
+        )
+        for args in (["inspect"], ["inspect", "postgres"], ["schema", "apply", "ecommerce"]):
+            result = run_arena(root, *args, timeout=60)
+            lines = result.stderr.strip().splitlines()
+            assert result.returncode == 2, (args, result.stderr)
+            assert len(lines) == 1 and "postgres does not answer" in lines[0], (args, lines)
+            assert "Hint:" in lines[0] and "Traceback" not in result.stderr
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
