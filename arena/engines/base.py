@@ -68,7 +68,9 @@ class Engine:
     # How a SELECT is cut to N rows: "limit" (LIMIT n) or "fetch" (OFFSET 0 ROWS FETCH NEXT n
     # ROWS ONLY, which needs an ORDER BY: SQL Server has no LIMIT).
     row_limit_style: ClassVar[str] = "limit"
-    # String literals with non-ASCII text need a national prefix on SQL Server (N'...').
+    # String literals with non-ASCII text need a national prefix on SQL Server (N'...'); ASCII
+    # text goes without, as SQL Server stores CHECK text verbatim and arena's CHECK analyzer
+    # reads plain literals back.
     string_literal_prefix: ClassVar[str] = ""
     # MySQL reads a backslash in a string literal as an escape unless NO_BACKSLASH_ESCAPES.
     backslash_escapes: ClassVar[bool] = False
