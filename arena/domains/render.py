@@ -13,6 +13,8 @@ What the flags decide, each for a reason given where it is declared:
 - single_cascade_path: ON DELETE actions that would make a second cascade path to a table,
   or a cascading self-reference, become NO ACTION (SQL Server error 1785).
 - drop_table_cascade: DROP TABLE ... CASCADE where the engine has it.
+- text_key_style: a text column in an index is indexed by a prefix (MySQL) or refused with
+  the place and a hint (SQL Server; a unique key anywhere but "plain").
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from arena.domains.definition import Domain, definition, fk_order
+from arena.errors import ArenaError
 from arena.schema import Check, Column, Index, Schema, Table
 
 if TYPE_CHECKING:
@@ -67,13 +70,13 @@ def drop_statements(name: str, engine: Engine) -> list[str]:
 def _create_table(engine: Engine, table: Table, domain: Domain, actions: dict[str, str]) -> str:
     q = engine.quote
     lines = [f"{q(c.name)} {_column_sql(engine, c)}" for c in table.columns]
-    lines.append(
-        f"CONSTRAINT {q(table.name + '_pkey')} PRIMARY KEY ({_cols(engine, table.primary_key)})"
-    )
+    key = _key_cols(engine, table, table.primary_key, unique=True)
+    lines.append(f"CONSTRAINT {q(table.name + '_pkey')} PRIMARY KEY ({key})")
     for unique in table.uniques:
         if _filtered_unique(engine, table, unique.columns):
             continue  # a filtered unique index instead, see _indexes
-        lines.append(f"CONSTRAINT {q(unique.name)} UNIQUE ({_cols(engine, unique.columns)})")
+        key = _key_cols(engine, table, unique.columns, unique=True)
+        lines.append(f"CONSTRAINT {q(unique.name)} UNIQUE ({key})")
     for fk in table.foreign_keys:
         action = actions.get(fk.name, fk.on_delete)
         clause = f" ON DELETE {action}" if action != "NO ACTION" else ""
@@ -167,7 +170,7 @@ def _indexes(engine: Engine, table: Table) -> list[str]:
             where = " AND ".join(f"{q(c)} IS NOT NULL" for c in unique.columns)
             statements.append(
                 f"CREATE UNIQUE INDEX {q(unique.name)} ON {q(table.name)} "
-                f"({_cols(engine, unique.columns)}) WHERE {where}"
+                f"({_key_cols(engine, table, unique.columns, unique=True)}) WHERE {where}"
             )
     keys = [table.primary_key, *(u.columns for u in table.uniques)]
     indexes = list(table.indexes)
@@ -179,9 +182,8 @@ def _indexes(engine: Engine, table: Table) -> list[str]:
             indexes.append(Index(f"{table.name}_{'_'.join(fk.columns)}_idx", fk.columns))
     for index in indexes:
         unique = "UNIQUE " if index.unique else ""
-        statements.append(
-            f"CREATE {unique}INDEX {q(index.name)} ON {q(table.name)} ({_cols(engine, index.columns)})"
-        )
+        key = _key_cols(engine, table, index.columns, unique=index.unique)
+        statements.append(f"CREATE {unique}INDEX {q(index.name)} ON {q(table.name)} ({key})")
     return statements
 
 
@@ -237,6 +239,27 @@ def has_two_paths(edges: list[tuple[str, str]]) -> bool:
 
 def _filtered_unique(engine: Engine, table: Table, columns: tuple[str, ...]) -> bool:
     return engine.unique_allows_one_null and any(table.column(c).nullable for c in columns)
+
+
+# Logical types whose columns have no length limit an index can rely on.
+UNBOUNDED = ("text", "json", "blob")
+
+
+def _key_cols(engine: Engine, table: Table, columns: tuple[str, ...], unique: bool) -> str:
+    """Index key columns, text ones as the engine can index them (see text_key_style)."""
+    parts = []
+    for name in columns:
+        part = engine.quote(name)
+        if table.column(name).logical in UNBOUNDED and engine.text_key_style != "plain":
+            if unique or engine.text_key_style == "none":
+                raise ArenaError(
+                    f"{engine.display_name} cannot use {table.name}.{name} "
+                    f"({table.column(name).logical}) in {'a unique key' if unique else 'an index'}.",
+                    "Declare it varchar(n) in the domain file.",
+                )
+            part += f"({engine.text_key_prefix})"
+        parts.append(part)
+    return ", ".join(parts)
 
 
 def _cols(engine: Engine, columns: tuple[str, ...]) -> str:

@@ -226,6 +226,12 @@ class Engine:
     # The server refuses two cascade paths to one table and cascading self-references (SQL
     # Server error 1785): such ON DELETE actions are rendered as NO ACTION.
     single_cascade_path: ClassVar[bool] = False
+    # How a text/json/blob column can be part of an index: "plain" (as any column), "prefix"
+    # (only its first text_key_prefix characters: MySQL error 1170 otherwise), or "none"
+    # (SQL Server's nvarchar(max) is never an index key, error 1919). A unique key over a
+    # prefix would not be unique, so render refuses unique keys unless "plain".
+    text_key_style: ClassVar[str] = "plain"
+    text_key_prefix: ClassVar[int] = 255
     # The DEFAULT for "now" (its precision must match the column's on MySQL).
     current_timestamp_sql: ClassVar[str] = "CURRENT_TIMESTAMP"
     # Statement that sets the isolation level for the session's next transactions; "" when

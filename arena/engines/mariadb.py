@@ -24,3 +24,9 @@ class MariaDB(MySQL):
         if user != "root":
             env |= {"MARIADB_USER": user, "MARIADB_PASSWORD": password}
         return env
+
+    # -- domains hooks (DDL rendering, transactions, isolation, error classification) ----
+    # A TEXT column indexes whole: plain keys get the longest prefix by themselves, and
+    # UNIQUE over TEXT is enforced through a hash of the full value (10.4+).
+    # https://mariadb.com/kb/en/create-table/#unique
+    text_key_style = "plain"

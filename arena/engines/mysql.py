@@ -144,6 +144,8 @@ class MySQL(Engine):
     # SQLite (with a *_ci collation 'Ann' and 'ann' collide).
     table_options = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"
     enum_style = "inline"
+    # https://dev.mysql.com/doc/refman/8.4/en/column-indexes.html#column-indexes-prefix
+    text_key_style = "prefix"
     # The default's precision must match timestamp(6)/datetime(6).
     current_timestamp_sql = "CURRENT_TIMESTAMP(6)"
     # https://dev.mysql.com/doc/refman/8.4/en/set-transaction.html

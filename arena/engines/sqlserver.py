@@ -105,6 +105,8 @@ class SqlServer(Engine):
     unique_allows_one_null = True
     # https://learn.microsoft.com/sql/relational-databases/errors-events/mssqlserver-1785-database-engine-error
     single_cascade_path = True
+    # https://learn.microsoft.com/sql/relational-databases/errors-events/mssqlserver-1919-database-engine-error
+    text_key_style = "none"
     # Session-wide on SQL Server. SNAPSHOT needs ALLOW_SNAPSHOT_ISOLATION ON in the database.
     # https://learn.microsoft.com/sql/t-sql/statements/set-transaction-isolation-level-transact-sql
     isolation_level_template = "SET TRANSACTION ISOLATION LEVEL {level}"

@@ -310,3 +310,30 @@ def test_inspect_and_apply_on_a_dead_server_are_one_line_errors():
             assert "Hint:" in lines[0] and "Traceback" not in result.stderr
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.mark.parametrize("fresh", ["mariadb"], indirect=True)
+def test_mariadb_indexes_and_keeps_unique_whole_text_columns(fresh):
+    """MariaDB's text_key_style is "plain": a text index and a unique text key as declared."""
+    engine, endpoint = fresh
+    spec = {
+        "tables": {
+            "notes": {
+                "columns": {"id": "serial", "body": "text not null", "tag": "text unique"},
+                "indexes": [["body"]],
+            }
+        }
+    }
+    run(engine, endpoint, *domains.render_domain(domains.parse_domain("notes", spec), engine))
+    table = introspect(engine, endpoint).table("notes")
+    assert sorted((i.columns, i.unique) for i in table.indexes) == [
+        (("body",), False),
+        (("tag",), True),
+    ]
+    assert [u.columns for u in table.uniques] == [("tag",)]
+    # two values that share their first 3072 characters are still different keys
+    long = "x" * 4000
+    run(engine, endpoint, f"INSERT INTO notes (body, tag) VALUES ('a', '{long}1')")
+    run(engine, endpoint, f"INSERT INTO notes (body, tag) VALUES ('a', '{long}2')")
+    with pytest.raises(ArenaError, match="Duplicate entry"):
+        run(engine, endpoint, f"INSERT INTO notes (body, tag) VALUES ('b', '{long}2')")

@@ -166,3 +166,38 @@ def test_timeseries_readings_are_partitioned_on_postgres_only():
     assert 'PARTITION BY RANGE ("recorded_at")' in pg
     assert 'CREATE TABLE "readings_default" PARTITION OF "readings" DEFAULT' in pg
     assert "PARTITION" not in "\n".join(domains.render("timeseries", get_engine("mariadb")))
+
+
+TEXT_KEYS = {
+    "tables": {
+        "notes": {
+            "columns": {"id": "serial", "title": "varchar(80)", "body": "text not null"},
+            "indexes": [["body"], ["title", "body"]],
+        }
+    }
+}
+
+
+def test_a_text_column_is_indexed_as_each_engine_can():
+    domain = domains.parse_domain("notes", TEXT_KEYS, "notes.yaml")
+    mysql = "\n".join(domains.render_domain(domain, get_engine("mysql")))
+    assert "ON `notes` (`body`(255))" in mysql
+    assert "ON `notes` (`title`, `body`(255))" in mysql  # only the text column is cut
+    for statement in domains.render_domain(domain, get_engine("mysql")):
+        sqlglot.parse_one(statement, read="mysql")
+    mariadb = "\n".join(domains.render_domain(domain, get_engine("mariadb")))
+    assert "ON `notes` (`body`)" in mariadb  # MariaDB picks the prefix itself
+    pg = "\n".join(domains.render_domain(domain, get_engine("postgres")))
+    assert 'ON "notes" ("body")' in pg
+    with pytest.raises(ArenaError, match=r"SQL Server cannot use notes.body \(text\) in an index"):
+        domains.render_domain(domain, get_engine("sqlserver"))
+
+
+def test_a_unique_key_over_text_is_refused_where_only_a_prefix_is_indexed():
+    spec = {"tables": {"notes": {"columns": {"id": "serial", "body": "text unique"}}}}
+    domain = domains.parse_domain("notes", spec, "notes.yaml")
+    with pytest.raises(ArenaError, match="MySQL cannot use notes.body .* a unique key") as refused:
+        domains.render_domain(domain, get_engine("mysql"))
+    assert "varchar(n)" in refused.value.hint
+    assert 'UNIQUE ("body")' in "\n".join(domains.render_domain(domain, get_engine("sqlite")))
+    assert "UNIQUE (`body`)" in "\n".join(domains.render_domain(domain, get_engine("mariadb")))
