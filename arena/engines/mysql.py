@@ -164,6 +164,7 @@ class MySQL(Engine):
         3819: ErrorKind.CHECK, 4025: ErrorKind.CHECK,
         1048: ErrorKind.NOT_NULL, 1364: ErrorKind.NOT_NULL,
         1213: ErrorKind.DEADLOCK, 1020: ErrorKind.SERIALIZATION, 1205: ErrorKind.LOCK_TIMEOUT,
+        3572: ErrorKind.LOCK_TIMEOUT,  # NOWAIT found the row locked (MySQL)
         2006: ErrorKind.CONNECTION_LOST, 2013: ErrorKind.CONNECTION_LOST,
         2003: ErrorKind.CONNECTION_LOST, 2055: ErrorKind.CONNECTION_LOST,
         1927: ErrorKind.CONNECTION_LOST, 4031: ErrorKind.CONNECTION_LOST,

@@ -186,3 +186,21 @@ def test_the_name_rule_catches_a_comparison():
     assert NAME_COMPARISON.search("transactional = engine.family in ('postgres', 'sqlite')")
     assert not NAME_COMPARISON.search("if engine.enum_style == 'type':")
     assert not NAME_COMPARISON.search("tables = [t for t in schema.tables if t.name in wanted]")
+
+
+# MySQL 8's own numbers, which the MariaDB servers of the live tests never send.
+MYSQL_ONLY = [
+    ("OperationalError", 3819, "Check constraint 'reviews_rating_check' is violated.", ErrorKind.CHECK),
+    ("OperationalError", 3572, "Statement aborted because lock(s) could not be acquired immediately and NOWAIT is set.", ErrorKind.LOCK_TIMEOUT),
+    ("OperationalError", 4031, "The client was disconnected by the server because of inactivity.", ErrorKind.CONNECTION_LOST),
+    ("InterfaceError", 0, "", ErrorKind.CONNECTION_LOST),  # PyMySQL: used after the socket closed
+    ("ProgrammingError", 1146, "Table 'arena.unique_keys' doesn't exist", ErrorKind.OTHER),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("cls", "number", "text", "kind"), MYSQL_ONLY)
+def test_mysql_errors_are_classified_by_number(cls, number, text, kind):
+    import pymysql
+
+    exc = getattr(pymysql.err, cls)(number, text)
+    assert get_engine("mysql").classify_error(exc) is kind
