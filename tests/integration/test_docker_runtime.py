@@ -31,6 +31,7 @@ from testcontainers.core.wait_strategies import LogMessageWaitStrategy
 from arena import lifecycle
 from arena.cli import cli
 from arena.models import StartOptions
+from arena.runtime import compose
 from arena.runtime.docker import LABEL_ENGINE, LABEL_PROJECT, DockerRuntime
 from arena.state import ProjectState
 from tests.conftest import make_project_dir
@@ -299,7 +300,10 @@ def test_permission_denied_on_the_socket(client):
     root = make_project_dir("arena-nobody-")
     nobody = pwd.getpwnam("nobody").pw_uid
     os.chown(root, nobody, -1)
-    env = {**os.environ, "ARENA_PROJECT_DIR": str(root)}
+    # The checkout may sit where `nobody` cannot read (a 0700 `mktemp -d` or /root): give it its
+    # own copy of the compose files, so what it meets is the socket.
+    shutil.copytree(compose.compose_dir(), root / "compose")
+    env = {**os.environ, "ARENA_PROJECT_DIR": str(root), "ARENA_COMPOSE_DIR": str(root / "compose")}
     env.pop("DOCKER_HOST", None)
     proc = subprocess.run(
         [sys.executable, "-c", AS_NOBODY, str(nobody)],
