@@ -6,7 +6,12 @@
 #   3. build the TEST STAND-IN images (standins/): a debootstrap base, then postgres and
 #      mariadb images tagged with the official names arena uses (postgres:16, mariadb:11,
 #      mysql:8.4) unless real images with those names are already present.
-# Idempotent: every step is skipped when already done.
+# Idempotent: every step is skipped when already done. `make install` runs it, and so does the
+# test session when no daemon answers or an image is missing (tests/conftest.py).
+#
+# DOCKER_HOST=unix:///some/other.sock with ARENA_DOCKERD_ROOT=DIR starts a private dockerd on that
+# socket with its own data and exec roots under DIR (a new machine's path, tried without
+# touching the machine's daemon).
 #
 # Usage: scripts/docker-ci.sh [all|install|daemon|images]   (default: all; `make images` runs
 #        the images step as --images-only)
@@ -16,6 +21,7 @@ cd "$(dirname "$0")/.."
 STEP="${1:-all}"
 DOCKERD_LOG="${ARENA_DOCKERD_LOG:-/var/log/arena-dockerd.log}"
 BASE_TAG=arena-standin/base:bookworm
+DEFAULT_HOST=unix:///var/run/docker.sock
 
 say() { echo "docker-ci: $*"; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -40,11 +46,23 @@ start_daemon() {
         say "a Docker daemon answers"
         return
     fi
-    say "starting dockerd (loopback only; log: $DOCKERD_LOG)"
+    local args=(--bridge=none --iptables=false --ip-masq=false)
+    local host="${DOCKER_HOST:-$DEFAULT_HOST}"
+    if [ "$host" != "$DEFAULT_HOST" ]; then
+        if [[ "$host" != unix://* || -z "${ARENA_DOCKERD_ROOT:-}" ]]; then
+            echo "docker-ci: DOCKER_HOST=$host does not answer. Start that daemon, unset" \
+                "DOCKER_HOST, or give a unix:// socket and ARENA_DOCKERD_ROOT=DIR for a" \
+                "private dockerd." >&2
+            exit 1
+        fi
+        args+=(-H "$host" --data-root "$ARENA_DOCKERD_ROOT/data"
+            --exec-root "$ARENA_DOCKERD_ROOT/exec" --pidfile "$ARENA_DOCKERD_ROOT/dockerd.pid")
+        DOCKERD_LOG="$ARENA_DOCKERD_ROOT/dockerd.log"
+    fi
+    say "starting dockerd at $host (loopback only; log: $DOCKERD_LOG)"
     as_root mkdir -p "$(dirname "$DOCKERD_LOG")"
     # setsid + nohup: the daemon outlives this script and the CI step that ran it.
-    as_root setsid nohup dockerd --bridge=none --iptables=false --ip-masq=false \
-        >>"$DOCKERD_LOG" 2>&1 </dev/null &
+    as_root setsid nohup dockerd "${args[@]}" >>"$DOCKERD_LOG" 2>&1 </dev/null &
     local i
     for i in $(seq 1 120); do
         if daemon_answers; then

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Install the system packages and Python packages arena's tests need, on a fresh Debian
-# bookworm machine. Idempotent: skips what is already there.
+# bookworm machine, then get Docker ready for the docker tests (scripts/docker-ci.sh: docker.io,
+# debootstrap, a loopback-only dockerd, the stand-in images). Idempotent: skips what is already
+# there. `make install` runs it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
@@ -34,3 +36,6 @@ if [ ${#packages[@]} -gt 0 ]; then
 fi
 
 python3 -m pip install -q --disable-pip-version-check -e '.[test]'
+
+# The docker tests need a daemon and the stand-in images: a few minutes on a new machine.
+bash scripts/docker-ci.sh

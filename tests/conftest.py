@@ -1,11 +1,14 @@
 """Shared fixtures. Integration fixtures start REAL servers through arena's own runtimes.
 
 There is deliberately no skip logic: in CI a missing server binary must fail the run, and
-BinaryNotFoundError from the native runtime does exactly that.
+BinaryNotFoundError from the native runtime does exactly that. Likewise Docker: what a new
+machine lacks (a daemon, the stand-in images) is brought up by scripts/docker-ci.sh, and if
+that cannot be done the docker tests fail saying why.
 """
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import os
 import shutil
@@ -16,12 +19,20 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import docker
 import pytest
 
 from arena import lifecycle
 from arena.engines import get_engine
 from arena.models import Endpoint
+from arena.runtime.docker import daemon_answers
 from arena.state import ProjectState
+
+REPO = Path(__file__).resolve().parent.parent
+DOCKER_CI = REPO / "scripts" / "docker-ci.sh"
+# What the docker tests start: the stand-ins scripts/docker-ci.sh builds, under the official
+# tags arena uses and under their own.
+DOCKER_TEST_IMAGES = ("postgres:16", "mariadb:11", "mysql:8.4", "arena-standin/postgres:15")
 
 
 def make_project_dir(prefix: str = "arena-test-") -> Path:
@@ -131,3 +142,64 @@ def run_arena(root: Path, *args: str, timeout: float = 180) -> subprocess.Comple
         text=True,
         timeout=timeout,
     )
+
+
+# -- Docker ------------------------------------------------------------------------------------
+def missing_images(client: docker.DockerClient) -> list[str]:
+    missing = []
+    for image in DOCKER_TEST_IMAGES:
+        try:
+            client.images.get(image)
+        except docker.errors.ImageNotFound:
+            missing.append(image)
+    return missing
+
+
+def run_docker_ci(config: pytest.Config, why: str) -> None:
+    """`bash scripts/docker-ci.sh` (each of its steps is skipped when already done), its output
+    shown live: on a new machine it installs docker.io, starts dockerd and builds the images,
+    which takes minutes. A failure fails the docker tests with the script's last lines."""
+    capture = config.pluginmanager.getplugin("capturemanager")
+    tail: collections.deque[str] = collections.deque(maxlen=25)
+    with capture.global_and_fixture_disabled():
+        print(f"\ntests: {why}: running `bash scripts/docker-ci.sh`", flush=True)
+        proc = subprocess.Popen(
+            ["bash", str(DOCKER_CI)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            print(f"  {line}", end="", flush=True)
+            tail.append(line)
+        code = proc.wait()
+    if code != 0:
+        pytest.fail(
+            f"`bash scripts/docker-ci.sh` exited {code} ({why}); the docker tests cannot run. "
+            "Its last lines:\n" + "".join(tail),
+            pytrace=False,
+        )
+
+
+@pytest.fixture(scope="session")
+def docker_client(pytestconfig: pytest.Config) -> Iterator[docker.DockerClient]:
+    """A client of a Docker daemon that answers, with the stand-in images present.
+
+    Whatever is missing is brought up here, not skipped: on a new machine, or a CI runner where
+    the daemon an earlier step started is gone, scripts/docker-ci.sh installs Docker, starts the
+    loopback-only dockerd and builds the images (for a DOCKER_HOST of another machine it says
+    that daemon does not answer, and the docker tests fail)."""
+    if not daemon_answers(timeout=5):
+        run_docker_ci(pytestconfig, "no Docker daemon answers")
+        if not daemon_answers(timeout=10):
+            pytest.fail("scripts/docker-ci.sh ran but no Docker daemon answers.", pytrace=False)
+    client = docker.from_env(timeout=120)
+    missing = missing_images(client)
+    if missing:
+        run_docker_ci(pytestconfig, f"image(s) {', '.join(missing)} missing")
+        missing = missing_images(client)
+        assert not missing, f"scripts/docker-ci.sh ran but {missing} are still missing"
+    yield client
+    client.close()

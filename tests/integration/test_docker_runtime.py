@@ -1,7 +1,11 @@
 """Real containers started by arena's docker runtime, driven through the CLI and the library.
 
-Needs a Docker daemon and the stand-in images (`bash scripts/docker-ci.sh` starts the daemon
-and builds them; CI runs it first). There is no skip: without a daemon these tests fail.
+Needs a Docker daemon and the stand-in images: the session's `docker_client` fixture
+(tests/conftest.py) runs `bash scripts/docker-ci.sh` when this machine lacks either. There is no
+skip: if they cannot be had, these tests fail saying why.
+
+A stranger's container next to arena's is started with testcontainers (DockerContainer plus a
+log wait strategy), as another project's test suite would start one.
 """
 
 from __future__ import annotations
@@ -9,6 +13,8 @@ from __future__ import annotations
 import json
 import os
 import pwd
+import re
+import secrets
 import shutil
 import socket
 import subprocess
@@ -18,23 +24,24 @@ from collections.abc import Iterator
 import docker
 import pytest
 from click.testing import CliRunner
+from testcontainers.core.config import testcontainers_config
+from testcontainers.core.container import DockerContainer
+from testcontainers.core.wait_strategies import LogMessageWaitStrategy
 
 from arena import lifecycle
 from arena.cli import cli
 from arena.models import StartOptions
-from arena.runtime.docker import LABEL_ENGINE, LABEL_PROJECT, DockerRuntime, daemon_answers
+from arena.runtime import compose
+from arena.runtime.docker import LABEL_ENGINE, LABEL_PROJECT, DockerRuntime
 from arena.state import ProjectState
 from tests.conftest import make_project_dir
 
 pytestmark = [pytest.mark.integration, pytest.mark.docker]
 
 
-@pytest.fixture(scope="module")
-def client() -> Iterator[docker.DockerClient]:
-    assert daemon_answers(), "No Docker daemon answers: run `bash scripts/docker-ci.sh` first."
-    client = docker.from_env()
-    yield client
-    client.close()
+@pytest.fixture
+def client(docker_client: docker.DockerClient) -> docker.DockerClient:
+    return docker_client
 
 
 @pytest.fixture
@@ -195,6 +202,71 @@ def test_port_taken(docker_project, client):
     assert project_containers(client, docker_project) == []
 
 
+NEIGHBOUR_PROJECT = "neighbour0000"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def neighbour(client) -> Iterator[tuple[DockerContainer, int]]:
+    """A PostgreSQL container of ANOTHER arena project on this daemon (its labels, not ours),
+    started by testcontainers and awaited by its log line, on a free loopback port. Removed with
+    its anonymous volume afterwards."""
+    # Ryuk, testcontainers' reaper, is an image (testcontainers/ryuk) that no registry serves
+    # here; the `with` below removes the container instead.
+    testcontainers_config.ryuk_disabled = True
+    port = free_port()
+    # Only the final server listens on TCP (the entrypoint's init server has no TCP socket).
+    ready = re.escape(f'listening on IPv4 address "127.0.0.1", port {port}')
+    container = (
+        DockerContainer("postgres:16")
+        .with_env("POSTGRES_PASSWORD", secrets.token_urlsafe(12))
+        .with_command(["postgres", "-p", str(port), "-c", "listen_addresses=127.0.0.1"])
+        .with_kwargs(
+            network_mode="host",
+            labels={LABEL_PROJECT: NEIGHBOUR_PROJECT, LABEL_ENGINE: "postgres"},
+        )
+        .waiting_for(LogMessageWaitStrategy(ready).with_startup_timeout(120))
+    )
+    with container:
+        yield container, port
+    assert not client.containers.list(all=True, filters={"id": container.get_container_id()})
+
+
+def test_a_neighbours_container_is_never_taken_adopted_or_purged(docker_project, client, neighbour):
+    container, port = neighbour
+    # Its server holds the port: arena refuses it instead of starting a second server there.
+    taken = run("up", "postgres", "--runtime", "docker", "--port", f"postgres={port}")
+    assert taken.exit_code == 2
+    assert f"Port {port} on 127.0.0.1 is already in use" in taken.output
+    assert project_containers(client, docker_project) == []
+
+    assert run("up", "postgres", "--runtime", "docker").exit_code == 0
+    ours = docker_project.endpoint("postgres")
+    assert ours is not None and ours.port != port
+    # Discovery by label, with and without the state file, finds this project's engine only.
+    for _ in range(2):
+        ps = json.loads(run("ps", "--json").output)
+        assert [(p["engine"], p["port"]) for p in ps] == [("postgres", ours.port)]
+        docker_project.file.unlink()
+
+    purge = run("down", "--purge")
+    assert purge.exit_code == 0, purge.output
+    assert project_containers(client, docker_project) == []
+    container.reload()
+    assert container.status == "running"
+    theirs = client.containers.get(container.get_container_id())
+    assert theirs.labels[LABEL_PROJECT] == NEIGHBOUR_PROJECT
+    assert theirs.attrs["Mounts"], "its data volume must survive our purge"
+    assert all(
+        client.volumes.get(m["Name"]) for m in theirs.attrs["Mounts"] if m["Type"] == "volume"
+    )
+
+
 def test_no_daemon(project, monkeypatch):
     monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
     result = run("up", "postgres", "--runtime", "docker")
@@ -210,6 +282,9 @@ def test_no_daemon(project, monkeypatch):
 AS_NOBODY = """
 import os, sys
 from click.testing import CliRunner
+from testcontainers.core.config import testcontainers_config
+from testcontainers.core.container import DockerContainer
+from testcontainers.core.wait_strategies import LogMessageWaitStrategy
 from arena.cli import cli
 import arena.cli.lifecycle, arena.lifecycle, arena.runtime.docker, docker.errors
 nobody = int(sys.argv[1])
@@ -225,7 +300,10 @@ def test_permission_denied_on_the_socket(client):
     root = make_project_dir("arena-nobody-")
     nobody = pwd.getpwnam("nobody").pw_uid
     os.chown(root, nobody, -1)
-    env = {**os.environ, "ARENA_PROJECT_DIR": str(root)}
+    # The checkout may sit where `nobody` cannot read (a 0700 `mktemp -d` or /root): give it its
+    # own copy of the compose files, so what it meets is the socket.
+    shutil.copytree(compose.compose_dir(), root / "compose")
+    env = {**os.environ, "ARENA_PROJECT_DIR": str(root), "ARENA_COMPOSE_DIR": str(root / "compose")}
     env.pop("DOCKER_HOST", None)
     proc = subprocess.run(
         [sys.executable, "-c", AS_NOBODY, str(nobody)],

@@ -8,13 +8,19 @@ tests/integration/test_docker_runtime.py.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import re
 from pathlib import Path
 
+import psycopg
 import pytest
 import sqlglot
 import yaml
 
 from arena.engines import ENGINES, get_engine
+from arena.engines.supabase import SUPABASE_ROLES_SQL
 from arena.errors import ArenaError
 from arena.models import Endpoint, StartOptions
 from arena.runtime import compose
@@ -30,6 +36,7 @@ from arena.runtime.docker import (
     supabase_roles_sql,
 )
 from arena.state import ProjectState
+from tests.conftest import fresh_database
 
 PASSWORD = "Abc123xyzDEF456ghi789JKL"
 DOCKER_ENGINES = sorted(name for name, cls in ENGINES.items() if "docker" in cls.runtimes)
@@ -219,11 +226,107 @@ def test_postgrest_on_bridge_reaches_db_by_container_name(state):
     assert container_kwargs(state, plan, plan.services["rest"], "net")["network"] == "net"
 
 
-def test_supabase_roles_sql_parses_as_postgres():
-    statements = supabase_roles_sql("it's")
-    assert statements[-1] == "ALTER ROLE authenticator PASSWORD 'it''s'"
-    for sql in statements:
-        assert sqlglot.parse(sql, read="postgres")
+SUPABASE_ROLES = ("anon", "authenticated", "authenticator", "service_role")
+
+
+def run_in_rolled_back_transaction(servers: ProjectState, statements: list[str], check=None):
+    """`statements` on the session's real PostgreSQL, as its superuser, in a fresh database and
+    one transaction that is rolled back: roles are cluster-wide, and the session's server must
+    not keep Supabase's. `check(cursor)` runs inside the transaction, before the rollback."""
+    with fresh_database("postgres", servers, prefix="arena_supabase") as (engine, endpoint):
+        conn = engine.connect(endpoint, autocommit=False)
+        try:
+            cur = conn.cursor()
+            for sql in statements:
+                cur.execute(sql)
+            if check is not None:
+                check(cur)
+        finally:
+            conn.rollback()
+            conn.close()
+
+
+def scram_verifies(stored: str, password: str) -> bool:
+    """Does a pg_authid SCRAM-SHA-256 secret (RFC 5802/7677, as PostgreSQL stores it) belong
+    to `password`?"""
+    method, rest = stored.split("$", 1)
+    assert method == "SCRAM-SHA-256", stored
+    iterations_salt, keys = rest.split("$")
+    iterations, salt = iterations_salt.split(":")
+    stored_key = keys.split(":")[0]
+    salted = hashlib.pbkdf2_hmac(
+        "sha256", password.encode(), base64.b64decode(salt), int(iterations)
+    )
+    client_key = hmac.new(salted, b"Client Key", "sha256").digest()
+    return hashlib.sha256(client_key).digest() == base64.b64decode(stored_key)
+
+
+@pytest.mark.integration
+def test_supabase_roles_sql_runs_on_a_real_postgres(servers):
+    """What the docker runtime runs after supabase/postgres starts, on a real PostgreSQL (the
+    native session server, as its superuser): the roles exist afterwards with their attributes
+    and grants, a second run changes nothing, and authenticator gets the password quoted."""
+    password = "it's $$ a 'pass'"
+    statements = supabase_roles_sql(password)
+    assert statements[-1] == "ALTER ROLE authenticator PASSWORD 'it''s $$ a ''pass'''"
+
+    def roles(cur):
+        cur.execute(
+            "SELECT rolname, rolcanlogin, rolinherit, rolbypassrls, rolpassword FROM pg_authid "
+            "WHERE rolname = ANY(%s) ORDER BY rolname",
+            (list(SUPABASE_ROLES),),
+        )
+        return cur.fetchall()
+
+    def created(cur):
+        rows = roles(cur)
+        assert [r[:4] for r in rows] == [
+            ("anon", False, False, False), ("authenticated", False, False, False),
+            ("authenticator", True, False, False), ("service_role", False, False, True),
+        ]  # fmt: skip
+        assert scram_verifies(rows[2][4], password)
+        assert not scram_verifies(rows[2][4], "it's")
+        cur.execute(
+            "SELECT r.rolname FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.roleid "
+            "JOIN pg_roles u ON u.oid = m.member WHERE u.rolname = 'authenticator' ORDER BY 1"
+        )
+        assert cur.fetchall() == [("anon",), ("authenticated",), ("service_role",)]
+        # Granted explicitly (PUBLIC's default USAGE on public would hide a missing GRANT).
+        cur.execute(
+            "SELECT a.grantee::regrole::text FROM pg_namespace n, aclexplode(n.nspacl) a "
+            "WHERE n.nspname = 'public' AND a.privilege_type = 'USAGE' "
+            "AND a.grantee::regrole::text = ANY(%s) ORDER BY 1",
+            (list(SUPABASE_ROLES),),
+        )
+        assert cur.fetchall() == [("anon",), ("authenticated",), ("service_role",)]
+
+    def absent(cur):
+        assert roles(cur) == [], "the session's server must not hold Supabase's roles"
+
+    run_in_rolled_back_transaction(servers, [], absent)
+    # Twice: the second run, with the roles present, must pass and change nothing.
+    run_in_rolled_back_transaction(servers, statements * 2, created)
+    run_in_rolled_back_transaction(servers, [], absent)  # rolled back: nothing kept
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(
+    ("broken", "error"),
+    [
+        ("CREATE ROLLE anon (((", "syntax error"),
+        # Inside the DO body: PL/pgSQL is parsed only when the server runs the block.
+        (SUPABASE_ROLES_SQL.replace("CREATE ROLE anon", "CREATE ROLLE anon"), "syntax error"),
+        (SUPABASE_ROLES_SQL.replace("BYPASSRLS", "BYPASSRLZ"), "BYPASSRLZ"),
+        (SUPABASE_ROLES_SQL.replace("TO anon,", "TO anonn,"), 'role "anonn" does not exist'),
+    ],
+    ids=["garbage", "typo-in-do-block", "unknown-option", "unknown-role"],
+)
+def test_broken_supabase_roles_sql_is_caught_by_the_server(servers, broken, error):
+    """Negative control for the test above: each of these broken versions fails there (sqlglot,
+    which it used before, accepted every one as an opaque command)."""
+    assert broken != SUPABASE_ROLES_SQL
+    with pytest.raises(psycopg.Error, match=re.escape(error)):
+        run_in_rolled_back_transaction(servers, [broken])
 
 
 # -- the loader -----------------------------------------------------------------------------
