@@ -52,3 +52,8 @@ class SQLite(Engine):
 
     def server_version(self, conn: Any) -> str:
         return f"SQLite {super().server_version(conn)}"
+
+    # -- seed hooks ------------------------------------------------------------------------
+    # No boolean or date types: 0/1 and ISO-8601 text, as arena's schemas declare them.
+    python_bool_as_int = True
+    python_temporal_as_text = True

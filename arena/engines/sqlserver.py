@@ -99,6 +99,10 @@ class SqlServer(Engine):
             timeout=timeout,
         )
 
+    # -- seed hooks ------------------------------------------------------------------------
+    # pyodbc binds a float to DECIMAL(p,s) lossily; Decimal keeps every digit.
+    python_exact_decimals = True
+
 
 def pick_odbc_driver() -> str:
     try:
