@@ -258,9 +258,9 @@ def _comparison(node: exp.Expression) -> Form:
     column, other = _column(left), _column(right)
     if isinstance(right, exp.Any):  # PostgreSQL's rewrite of IN: col = ANY (ARRAY[...])
         array = _unwrap(right.this)
-        values = tuple(_literal(v) for v in getattr(array, "expressions", ()))
         if op is not exp.EQ or column is None or not isinstance(array, exp.Array):
             raise _unsupported(node)
+        values = tuple(_literal(v) for v in array.expressions)
         if not values or _NO in values:
             raise _unsupported(node)
         return Form(IN, column, values)
@@ -291,13 +291,10 @@ def _comparison(node: exp.Expression) -> Form:
 
 
 def _length_of(node: exp.Expression | None) -> str | None:
-    """The column of length(col) / char_length(col) / len(col), else None."""
+    """The column of length(col), else None (sqlglot reads char_length, len and
+    character_length as the same Length node in every dialect)."""
     node = _unwrap(node)
-    if isinstance(node, exp.Length):
-        return _column(node.this)
-    if isinstance(node, exp.Anonymous) and "len" in str(node.this).lower():
-        return _column(node.expressions[0]) if len(node.expressions) == 1 else None
-    return None
+    return _column(node.this) if isinstance(node, exp.Length) else None
 
 
 def _unsupported(node: exp.Expression) -> _Unsupported:
