@@ -110,7 +110,7 @@ def produce(
             if token is not None:
                 token.check()
             try:
-                item = q.get(timeout=0.1)
+                item = q.get(timeout=0.05)
             except queue.Empty:
                 continue
             if item is None:
