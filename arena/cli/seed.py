@@ -32,14 +32,13 @@ class ProgressReporter:
 def _apply_schema(name: str, targets) -> list[str]:
     """Create domain `name` where it is missing; return its table names."""
     from arena import schemas
-    from arena.introspect import introspect
 
     domain = schemas.definition(name)
     wanted = domain.schema.table_names
-    for engine, endpoint in targets:
-        existing = set(introspect(engine, endpoint).table_names)
-        if not set(wanted) <= existing:
-            schemas.apply(name, engine, endpoint, drop_existing=False)
+    for target in targets:
+        if not set(wanted) <= set(target.schema().table_names):
+            schemas.apply(name, target.engine, target.endpoint, drop_existing=False)
+            target.refresh_schema()
     return wanted
 
 
@@ -77,7 +76,7 @@ def seed(
         from arena import schemas
 
         schemas.check_name(schema_name)
-    targets = [(t.engine, t.endpoint) for t in resolve(engine_list(engine_names))]
+    targets = resolve(engine_list(engine_names))
     tables = [t.strip() for t in tables_text.split(",") if t.strip()] if tables_text else None
     if schema_name:
         domain_tables = _apply_schema(schema_name, targets)
@@ -91,7 +90,8 @@ def seed(
     )
     try:
         with console.progress_bars(enabled=not as_json) as progress:
-            results = run_seed(targets, options, ProgressReporter(progress))
+            pairs = [(t.engine, t.endpoint) for t in targets]
+            results = run_seed(pairs, options, ProgressReporter(progress))
     except SeedInterrupted as exc:  # show what was kept, then exit 130 with its message
         _show(exc.results, as_json)
         raise
