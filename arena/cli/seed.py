@@ -6,9 +6,7 @@ import click
 
 from arena import console
 from arena.cli.options import engine_list, json_option
-from arena.engines import get_engine
-from arena.errors import ArenaError, NotUpError
-from arena.state import ProjectState
+from arena.errors import ArenaError
 
 
 class ProgressReporter:
@@ -31,34 +29,16 @@ class ProgressReporter:
             self.progress.update(task, description=f"{engine} {'ok' if ok else 'FAILED'}")
 
 
-def _targets(names: tuple[str, ...], state: ProjectState):
-    chosen = [get_engine(n).name for n in engine_list(names)]
-    endpoints = state.endpoints()
-    if not chosen:
-        chosen = sorted(endpoints)
-        if not chosen:
-            raise NotUpError(
-                "Nothing is up.", "Start engines first, e.g. `arena up postgres sqlite`."
-            )
-    targets = []
-    for name in chosen:
-        if name not in endpoints:
-            raise NotUpError(f"{name} is not up.", f"Run `arena up {name}` first.")
-        targets.append((get_engine(name), endpoints[name]))
-    return targets
-
-
 def _apply_schema(name: str, targets) -> list[str]:
     """Create domain `name` where it is missing; return its table names."""
     from arena import domains as schemas
-    from arena.introspect import introspect
 
     domain = schemas.definition(name)
     wanted = domain.schema.table_names
-    for engine, endpoint in targets:
-        existing = set(introspect(engine, endpoint).table_names)
-        if not set(wanted) <= existing:
-            schemas.apply(name, engine, endpoint, drop_existing=False)
+    for target in targets:
+        if not set(wanted) <= set(target.schema().table_names):
+            schemas.apply(name, target.engine, target.endpoint, drop_existing=False)
+            target.refresh_schema()
     return wanted
 
 
@@ -86,6 +66,8 @@ def seed(
     from arena.seed import DEFAULT_SEED, SeedOptions
     from arena.seed import seed as run_seed
     from arena.seed.config import SeedConfig, load_config
+    from arena.seed.runner import SeedInterrupted
+    from arena.targets import resolve
     from arena.units import parse_count
 
     rows = parse_count(rows_text) if rows_text is not None else None
@@ -94,8 +76,7 @@ def seed(
         from arena import domains as schemas
 
         schemas.check_name(schema_name)
-    state = ProjectState()
-    targets = _targets(engine_names, state)
+    targets = resolve(engine_list(engine_names))
     tables = [t.strip() for t in tables_text.split(",") if t.strip()] if tables_text else None
     if schema_name:
         domain_tables = _apply_schema(schema_name, targets)
@@ -107,12 +88,14 @@ def seed(
         tables=tables,
         truncate=truncate,
     )
-    with console.progress_bars(enabled=not as_json) as progress:
-        results = run_seed(targets, options, ProgressReporter(progress))
-    if as_json:
-        console.as_json([r.to_dict() for r in results])
-    else:
-        _render(results)
+    try:
+        with console.progress_bars(enabled=not as_json) as progress:
+            pairs = [(t.engine, t.endpoint) for t in targets]
+            results = run_seed(pairs, options, ProgressReporter(progress))
+    except SeedInterrupted as exc:  # show what was kept, then exit 130 with its message
+        _show(exc.results, as_json)
+        raise
+    _show(results, as_json)
     failed = [r for r in results if not r.ok]
     if failed:
         first = failed[0]
@@ -128,6 +111,13 @@ def seed(
         )
 
 
+def _show(results, as_json: bool) -> None:
+    if as_json:
+        console.as_json([r.to_dict() for r in results])
+    else:
+        _render(results)
+
+
 def _render(results) -> None:
     console.table(
         (
@@ -136,7 +126,7 @@ def _render(results) -> None:
                 f"{r.rows:,}",
                 f"{r.seconds:.2f}",
                 f"{r.rows_per_second:,.0f}",
-                "ok" if r.ok else "FAILED",
+                "interrupted" if r.interrupted else "ok" if r.ok else "FAILED",
             )
             for r in results
         ),
@@ -147,7 +137,9 @@ def _render(results) -> None:
             console.info(f"{r.engine}: {r.error}")
             continue
         for t in r.tables:
-            if t.status != "loaded":
+            if r.interrupted and t.status == "loaded":
+                console.info(f"{r.engine}: {t.table} kept: {t.loaded:,} rows")
+            elif t.status != "loaded":
                 console.info(f"{r.engine}: {t.table} {t.status}: {t.error}")
         for note in r.notes:
             console.info(f"{r.engine}: note: {note}")

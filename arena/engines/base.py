@@ -301,6 +301,21 @@ class Engine:
                 return kind
         return ErrorKind.OTHER
 
+    # -- seed hooks (arena/seed/values.py, arena/seed/loaders/) ----------------------------
+    # How generated values are spelled for the bulk loader. COPY text and LOAD DATA read
+    # booleans and bytes differently; executemany drivers bind different Python types.
+    copy_true: ClassVar[bytes] = b"1"  # a boolean in COPY text / LOAD DATA
+    copy_false: ClassVar[bytes] = b"0"
+    # Appended to timestamptz values in COPY text: they are generated in UTC.
+    copy_timestamptz_suffix: ClassVar[bytes] = b""
+    # Written before a bytes value's hex digits in COPY text / LOAD DATA (the loader UNHEXes).
+    copy_bytes_prefix: ClassVar[str] = ""
+    # executemany: decimals as decimal.Decimal (exact NUMERIC binding) instead of float.
+    python_exact_decimals: ClassVar[bool] = False
+    # executemany: booleans as 0/1 and dates/times/timestamps as ISO text (no native types).
+    python_bool_as_int: ClassVar[bool] = False
+    python_temporal_as_text: ClassVar[bool] = False
+
     def __repr__(self) -> str:
         return f"<Engine {self.name}>"
 

@@ -129,3 +129,9 @@ class Postgres(Engine):
             # ("server closed the connection unexpectedly", "the connection is lost").
             return "08000"
         return code
+
+    # -- seed hooks ------------------------------------------------------------------------
+    # COPY text: https://www.postgresql.org/docs/current/sql-copy.html#id-1.9.3.55.9.2
+    copy_true, copy_false = b"t", b"f"
+    copy_timestamptz_suffix = b"+00"
+    copy_bytes_prefix = "\\\\x"  # bytea hex format, its backslash escaped for COPY text

@@ -100,3 +100,8 @@ class SQLite(Engine):
     def foreign_key_checks_sql(self, enabled: bool) -> list[str]:
         # Only outside a transaction; inside one the pragma is silently ignored.
         return [f"PRAGMA foreign_keys = {'ON' if enabled else 'OFF'}"]
+
+    # -- seed hooks ------------------------------------------------------------------------
+    # No boolean or date types: 0/1 and ISO-8601 text, as arena's schemas declare them.
+    python_bool_as_int = True
+    python_temporal_as_text = True

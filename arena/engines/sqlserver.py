@@ -139,6 +139,10 @@ class SqlServer(Engine):
             return int(native.group(1))
         return sqlstate
 
+    # -- seed hooks ------------------------------------------------------------------------
+    # pyodbc binds a float to DECIMAL(p,s) lossily; Decimal keeps every digit.
+    python_exact_decimals = True
+
 
 _NATIVE_ERROR = re.compile(r"\((\d+)\) \(SQL\w+\)")
 

@@ -1,22 +1,34 @@
-"""CHECK constraints as catalogs show them -> arena.schema.Check.
+"""The one CHECK analyzer: a constraint's text -> the forms arena can satisfy.
 
-Every engine rewrites the CHECK it was given before it stores it, so the same constraint
-comes back in four spellings; sqlglot parses each one and this module recognises the forms a
-seeder can satisfy:
+Used by introspection (catalog text -> `arena.schema.Check`), the domain schemas (neutral
+text -> Check) and seeding (Check -> per-column generator rules). Each expression is parsed
+once, in the dialect of the engine that stored it (`Engine.sqlglot_dialect`), and the result
+is cached: every caller gets the same answer for the same text.
+
+Every engine rewrites the CHECK it was given before it stores it, so one constraint comes
+back in four spellings; all of them reduce to the same forms:
 
     col IN (...)          PostgreSQL: ((col)::text = ANY ((ARRAY['a'::varchar, ...])::text[]))
                           SQL Server: ([col]='b' OR [col]='a')
                           MySQL 8:    (`col` in (_utf8mb4'a',_utf8mb4'b'))
     col BETWEEN a AND b   PostgreSQL and SQL Server: ((col >= a) AND (col <= b))
     col > n, >=, <, <=    also n < col; PostgreSQL: (col >= (0)::numeric)
+    col = v, col <> v     col_a > col_b (>=, <, <=)    length(col) > n (>=)
+    col IS NOT NULL       json_valid(col)              A AND B
+    col IS NULL OR A      (A is satisfied; arena may still write NULLs)
 
-Anything else keeps only `expression` (column None), so callers can name what they cannot
-satisfy.
+API (stable; helper modules import these names):
+    analyze(expression, dialect) -> Analysis      forms, or the reason there are none
+    check_forms(check, dialect) -> Analysis       a Check's forms (its structured fields first)
+    parse_check(name, expression, dialect) -> Check
+    check_column(expression, dialect) -> str | None
+    strip_check_keyword(expression) -> str
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import sqlglot
@@ -24,39 +36,41 @@ from sqlglot import exp
 
 from arena.schema import Check
 
+# Form kinds: what one CHECK demands of one column.
+IN = "in"  # the value is one of `values`
+LOW = "low"  # value >= bound (> when not inclusive)
+HIGH = "high"  # value <= bound (< when not inclusive)
+NOT_EQUAL = "not"  # value != values[0]
+NOT_NULL = "not_null"
+JSON = "json"  # a valid JSON document
+MIN_LENGTH = "min_length"  # len(value) >= bound
+AFTER = "after"  # value >= column `other` of the same row (> when not inclusive)
+
 
 @dataclass(frozen=True, slots=True)
-class _Form:
-    """What a sub-expression constrains: one column to a set of values or a numeric range."""
-
+class Form:
+    kind: str
     column: str
-    allowed: tuple[Any, ...] | None = None
-    low: float | None = None
-    high: float | None = None
-    low_inclusive: bool = True
-    high_inclusive: bool = True
+    values: tuple[Any, ...] = ()
+    bound: float | None = None
+    inclusive: bool = True
+    other: str | None = None
 
 
-def parse_check(name: str, expression: str, dialect: str) -> Check:
-    """The structured Check for `expression` (as the catalog spells it) in sqlglot `dialect`."""
-    text = strip_check_keyword(expression)
-    form = None
-    try:
-        form = _analyze(sqlglot.parse_one(text, read=dialect))
-    except (sqlglot.errors.ParseError, sqlglot.errors.TokenError, ValueError):
-        form = None
-    if form is None:
-        return Check(name=name, expression=text)
-    return Check(
-        name=name,
-        expression=text,
-        column=form.column,
-        allowed=form.allowed,
-        low=None if form.low is None else float(form.low),
-        high=None if form.high is None else float(form.high),
-        low_inclusive=form.low_inclusive,
-        high_inclusive=form.high_inclusive,
-    )
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """`forms` all hold when the CHECK holds is not claimed: they are what arena writes so
+    that it holds. `exact`: the forms say all the CHECK says (no `col IS NULL OR` relaxed);
+    `problem`: why arena cannot satisfy it (then `forms` is empty)."""
+
+    forms: tuple[Form, ...] = ()
+    exact: bool = True
+    problem: str | None = None
+    columns: frozenset[str] = frozenset()  # every column the expression mentions
+
+
+class _Unsupported(Exception):
+    pass
 
 
 def strip_check_keyword(expression: str) -> str:
@@ -69,110 +83,227 @@ def strip_check_keyword(expression: str) -> str:
     return text
 
 
+@lru_cache(maxsize=4096)
+def analyze(expression: str, dialect: str) -> Analysis:
+    """The forms of a CHECK expression as the engine of sqlglot `dialect` spells it."""
+    try:
+        tree = sqlglot.parse_one(strip_check_keyword(expression), read=dialect)
+    except (sqlglot.errors.ParseError, sqlglot.errors.TokenError, ValueError):
+        return Analysis(problem="its expression does not parse")
+    columns = frozenset(c.name for c in tree.find_all(exp.Column))
+    try:
+        forms, exact = _forms(tree)
+    except _Unsupported as exc:
+        return Analysis(problem=str(exc), columns=columns)
+    except ValueError:  # a numeric literal Python cannot read (0x1F)
+        return Analysis(problem="a number in it is not decimal", columns=columns)
+    return Analysis(forms, exact, None, columns)
+
+
+def check_forms(check: Check, dialect: str) -> Analysis:
+    """A Check's forms: its structured fields when introspection filled them (they are this
+    analyzer's own output), else its expression analyzed in `dialect`."""
+    if check.column is not None and (
+        check.allowed is not None or check.low is not None or check.high is not None
+    ):
+        forms = []
+        if check.allowed is not None:
+            forms.append(Form(IN, check.column, tuple(check.allowed)))
+        if check.low is not None:
+            forms.append(Form(LOW, check.column, bound=check.low, inclusive=check.low_inclusive))
+        if check.high is not None:
+            forms.append(Form(HIGH, check.column, bound=check.high, inclusive=check.high_inclusive))
+        return Analysis(tuple(forms), True, None, frozenset({check.column}))
+    return analyze(check.expression, dialect)
+
+
+def parse_check(name: str, expression: str, dialect: str) -> Check:
+    """The structured Check for `expression` (as the catalog spells it) in sqlglot `dialect`:
+    column/allowed/low/high are filled when the whole CHECK is one IN list or one range on
+    one column; anything else keeps only `expression`, so callers can name it."""
+    text = strip_check_keyword(expression)
+    simple = _simple(analyze(text, dialect))
+    if simple is None:
+        return Check(name=name, expression=text)
+    column, allowed, low, high = simple
+    return Check(
+        name=name,
+        expression=text,
+        column=column,
+        allowed=allowed,
+        low=None if low is None else float(low.bound),
+        high=None if high is None else float(high.bound),
+        low_inclusive=True if low is None else low.inclusive,
+        high_inclusive=True if high is None else high.inclusive,
+    )
+
+
 def check_column(expression: str, dialect: str) -> str | None:
     """The single column an expression mentions (for checks only an engine function knows,
     e.g. MariaDB's json_valid(`col`)), else None."""
-    try:
-        tree = sqlglot.parse_one(strip_check_keyword(expression), read=dialect)
-    except (sqlglot.errors.ParseError, sqlglot.errors.TokenError):
-        return None
-    names = {c.name for c in tree.find_all(exp.Column)}
-    return names.pop() if len(names) == 1 else None
+    columns = analyze(expression, dialect).columns
+    return next(iter(columns)) if len(columns) == 1 else None
 
+
+def _simple(analysis: Analysis) -> tuple[str, tuple | None, Form | None, Form | None] | None:
+    """(column, allowed, tightest low, tightest high) when the analysis is exactly one IN
+    list or one range on one column."""
+    forms = analysis.forms
+    if not forms or not analysis.exact or len({f.column for f in forms}) != 1:
+        return None
+    kinds = [f.kind for f in forms]
+    if kinds == [IN]:
+        return forms[0].column, forms[0].values, None, None
+    if not set(kinds) <= {LOW, HIGH}:
+        return None
+    low = high = None
+    for form in forms:
+        if form.kind == LOW:
+            low = form if low is None else _tighter(low, form, 1)
+        else:
+            high = form if high is None else _tighter(high, form, -1)
+    return forms[0].column, None, low, high
+
+
+def _tighter(a: Form, b: Form, direction: int) -> Form:
+    """Of two bounds on the same side, the one that admits less (direction 1: the larger
+    low; -1: the smaller high); on a tie the exclusive one."""
+    if (b.bound - a.bound) * direction > 0:
+        return b
+    if b.bound == a.bound and not b.inclusive:
+        return b
+    return a
+
+
+# -- the walk -----------------------------------------------------------------------------
 
 _COMPARISONS: dict[type[exp.Expression], tuple[str, bool]] = {
-    # node type -> (which bound the literal sets when the column is on the left, inclusive)
-    exp.GT: ("low", False),
-    exp.GTE: ("low", True),
-    exp.LT: ("high", False),
-    exp.LTE: ("high", True),
+    # node type -> (the bound a literal on the right sets, inclusive)
+    exp.GT: (LOW, False),
+    exp.GTE: (LOW, True),
+    exp.LT: (HIGH, False),
+    exp.LTE: (HIGH, True),
 }
-_MIRROR = {"low": "high", "high": "low"}
+_MIRROR = {exp.GT: exp.LT, exp.GTE: exp.LTE, exp.LT: exp.GT, exp.LTE: exp.GTE}
 
 
-def _analyze(node: exp.Expression) -> _Form | None:
+def _forms(node: exp.Expression) -> tuple[tuple[Form, ...], bool]:
+    """(forms, exact) of a sub-expression, or _Unsupported."""
     node = _unwrap(node)
+    if isinstance(node, exp.And):
+        left, left_exact = _forms(node.this)
+        right, right_exact = _forms(node.expression)
+        return left + right, left_exact and right_exact
+    if isinstance(node, exp.Or):
+        return _disjunction(node)
+    if isinstance(node, exp.Not):
+        column = _null_test(node.this)  # NOT (col IS NULL) = col IS NOT NULL
+        if column is None:
+            raise _unsupported(node)
+        return (Form(NOT_NULL, column),), True
     if isinstance(node, exp.In):
         column = _column(node.this)
-        values = [_literal(v) for v in node.expressions]
-        if column is None or not values or any(v is _NO for v in values):
-            return None
-        return _Form(column, allowed=tuple(values))
-    if isinstance(node, exp.EQ):
-        return _equality(node)
+        values = tuple(_literal(v) for v in node.expressions)
+        if column is None or not values or _NO in values:
+            raise _unsupported(node)
+        return (Form(IN, column, values),), True
     if isinstance(node, exp.Between):
         column = _column(node.this)
         low, high = _number(node.args.get("low")), _number(node.args.get("high"))
         if column is None or low is None or high is None:
-            return None
-        return _Form(column, low=low, high=high)
-    if type(node) in _COMPARISONS:
-        return _comparison(node)
-    if isinstance(node, exp.Or):
-        left, right = _analyze(node.this), _analyze(node.expression)
-        if (
-            left is None
-            or right is None
-            or left.column != right.column
-            or left.allowed is None
-            or right.allowed is None
-        ):
-            return None
-        return _Form(left.column, allowed=left.allowed + right.allowed)
-    if isinstance(node, exp.And):
-        left, right = _analyze(node.this), _analyze(node.expression)
-        if left is None or right is None or left.column != right.column:
-            return None
-        return _intersect(left, right)
-    return None
+            raise _unsupported(node)
+        return (Form(LOW, column, bound=low), Form(HIGH, column, bound=high)), True
+    if isinstance(node, exp.Anonymous) and str(node.this).lower() == "json_valid":
+        column = _column(node.expressions[0]) if len(node.expressions) == 1 else None
+        if column is None:
+            raise _unsupported(node)
+        return (Form(JSON, column),), True
+    if isinstance(node, exp.EQ | exp.NEQ) or type(node) in _COMPARISONS:
+        return (_comparison(node),), True
+    raise _unsupported(node)
 
 
-def _equality(node: exp.EQ) -> _Form | None:
-    column = _column(node.this)
-    other = _unwrap(node.expression)
-    if column is None:  # 'a' = col
-        column, other = _column(node.expression), _unwrap(node.this)
+def _disjunction(node: exp.Or) -> tuple[tuple[Form, ...], bool]:
+    """`col IS NULL OR A`: A, relaxed. Otherwise every branch one IN list on one column:
+    the union of the lists."""
+    for maybe_null, other in ((node.this, node.expression), (node.expression, node.this)):
+        if _null_test(maybe_null) is not None:
+            forms, _ = _forms(other)
+            return forms, False
+    left, _ = _forms(node.this)
+    right, _ = _forms(node.expression)
+    if (
+        len(left) == 1
+        and len(right) == 1
+        and left[0].kind == right[0].kind == IN
+        and left[0].column == right[0].column
+    ):
+        return (Form(IN, left[0].column, left[0].values + right[0].values),), True
+    raise _unsupported(node)
+
+
+def _null_test(node: exp.Expression) -> str | None:
+    """The column of `col IS NULL`, else None."""
+    node = _unwrap(node)
+    if not isinstance(node, exp.Is) or not isinstance(_unwrap(node.expression), exp.Null):
+        return None
+    return _column(node.this)
+
+
+def _comparison(node: exp.Expression) -> Form:
+    op = type(node)
+    left, right = _unwrap(node.this), _unwrap(node.expression)
+    if _column(left) is None and _length_of(left) is None:  # 5 < col: read it as col > 5
+        left, right, op = right, left, _MIRROR.get(op, op)
+    column, other = _column(left), _column(right)
+    if isinstance(right, exp.Any):  # PostgreSQL's rewrite of IN: col = ANY (ARRAY[...])
+        array = _unwrap(right.this)
+        if op is not exp.EQ or column is None or not isinstance(array, exp.Array):
+            raise _unsupported(node)
+        values = tuple(_literal(v) for v in array.expressions)
+        if not values or _NO in values:
+            raise _unsupported(node)
+        return Form(IN, column, values)
+    length_of = _length_of(left)
+    if length_of is not None:
+        limit = _literal(right)
+        if op not in (exp.GT, exp.GTE) or isinstance(limit, bool) or not isinstance(limit, int):
+            raise _unsupported(node)
+        return Form(MIN_LENGTH, length_of, bound=limit + (op is exp.GT))
     if column is None:
-        return None
-    if isinstance(other, exp.Any):  # PostgreSQL's rewrite of IN: col = ANY (ARRAY[...])
-        array = _unwrap(other.this)
-        if not isinstance(array, exp.Array):
-            return None
-        values = [_literal(v) for v in array.expressions]
-        if not values or any(v is _NO for v in values):
-            return None
-        return _Form(column, allowed=tuple(values))
-    value = _literal(other)
-    return None if value is _NO else _Form(column, allowed=(value,))
+        raise _unsupported(node)
+    if other is not None:  # two columns of the same row
+        if op in (exp.GT, exp.GTE):
+            return Form(AFTER, column, other=other, inclusive=op is exp.GTE)
+        if op in (exp.LT, exp.LTE):
+            return Form(AFTER, other, other=column, inclusive=op is exp.LTE)
+        raise _unsupported(node)
+    if op in (exp.EQ, exp.NEQ):
+        value = _literal(right)
+        if value is _NO:
+            raise _unsupported(node)
+        return Form(IN if op is exp.EQ else NOT_EQUAL, column, (value,))
+    bound, inclusive = _COMPARISONS[op]
+    number = _number(right)
+    if number is None:
+        raise _unsupported(node)
+    return Form(bound, column, bound=number, inclusive=inclusive)
 
 
-def _comparison(node: exp.Expression) -> _Form | None:
-    bound, inclusive = _COMPARISONS[type(node)]
-    column, number = _column(node.this), _number(node.expression)
-    if column is None:  # n < col: the literal bounds the other side
-        column, number = _column(node.expression), _number(node.this)
-        bound = _MIRROR[bound]
-    if column is None or number is None:
-        return None
-    if bound == "low":
-        return _Form(column, low=number, low_inclusive=inclusive)
-    return _Form(column, high=number, high_inclusive=inclusive)
+def _length_of(node: exp.Expression | None) -> str | None:
+    """The column of length(col), else None (sqlglot reads char_length, len and
+    character_length as the same Length node in every dialect)."""
+    node = _unwrap(node)
+    return _column(node.this) if isinstance(node, exp.Length) else None
 
 
-def _intersect(a: _Form, b: _Form) -> _Form | None:
-    if a.allowed is not None or b.allowed is not None:
-        return None
-    merged = a
-    if b.low is not None and (a.low is None or b.low > a.low):
-        merged = replace(merged, low=b.low, low_inclusive=b.low_inclusive)
-    if b.high is not None and (a.high is None or b.high < a.high):
-        merged = replace(merged, high=b.high, high_inclusive=b.high_inclusive)
-    return merged
+def _unsupported(node: exp.Expression) -> _Unsupported:
+    return _Unsupported(f"arena cannot satisfy the form {node.sql()[:80]}")
 
 
 def _unwrap(node: exp.Expression | None) -> exp.Expression | None:
     """Drop parentheses, casts and charset introducers: engines add them, meaning stays."""
-    while isinstance(node, exp.Paren | exp.Cast | exp.Introducer | exp.Tuple):
+    while isinstance(node, exp.Paren | exp.Cast | exp.TryCast | exp.Introducer | exp.Tuple):
         if isinstance(node, exp.Introducer):
             node = node.expression
         elif isinstance(node, exp.Tuple):
@@ -200,7 +331,7 @@ def _literal(node: exp.Expression | None) -> Any:
         return _to_number(node.this)
     if isinstance(node, exp.Neg):
         inner = _literal(node.this)
-        return -inner if isinstance(inner, int | float) else _NO
+        return -inner if isinstance(inner, int | float) and not isinstance(inner, bool) else _NO
     if isinstance(node, exp.Boolean):
         return bool(node.this)
     return _NO

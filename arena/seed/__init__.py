@@ -1,8 +1,11 @@
 """Seeding: any schema, every constraint held, identical rows on every engine, fast.
 
-plan.py orders tables and splits the row count; table.py and generators.py make the values;
-loaders.py takes the fastest path per engine; verify.py proves the result; runner.py runs it
-all side by side.
+plan.py orders tables and splits the row count; capacity.py refuses what cannot fit;
+table.py (one table's rows), keys.py (foreign-key picks), rules.py (CHECKs -> column rules,
+via the one analyzer in arena/introspect/checks.py), inference.py (which generator a column
+gets) and generators.py (the generators, on counter_random.py) make the values; values.py
+spells them for the loader; loaders/ takes the fastest path per engine family; verify.py
+proves the result; runner.py runs it all side by side and handles Ctrl-C.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from arena.seed.runner import (
     DEFAULT_SEED,
     EngineResult,
     Reporter,
+    SeedInterrupted,
     SeedOptions,
     TableResult,
     seed,
@@ -21,6 +25,7 @@ __all__ = [
     "DEFAULT_SEED",
     "EngineResult",
     "Reporter",
+    "SeedInterrupted",
     "SeedOptions",
     "TableResult",
     "seed",

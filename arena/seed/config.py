@@ -27,7 +27,7 @@ from typing import Any
 import yaml
 
 from arena.errors import ArenaError
-from arena.seed.generators import GENERATOR_NAMES
+from arena.seed.inference import GENERATOR_NAMES
 from arena.units import parse_count
 
 COLUMN_KEYS = {"generator", "skew", "null_fraction"}
@@ -133,10 +133,15 @@ TABLE_KEYS = {"rows", "ratio", "skew", "columns"}
 def load_config(path: str | Path) -> SeedConfig:
     path = Path(path)
     try:
-        text = path.read_text()
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ArenaError(
             f"Cannot read seeds file {path}: {exc.strerror}.", "Check the path."
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise ArenaError(
+            f"Seeds file {path} is not UTF-8 text (byte {exc.start}).",
+            "Pass a seeds YAML, e.g. seeds/ecommerce.yaml.",
         ) from None
     return parse_config(text, str(path))
 

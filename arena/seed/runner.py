@@ -1,7 +1,11 @@
 """`seed()`: plan, generate and load every engine side by side, then verify.
 
 Each engine is seeded in its own thread with its own generators: generation is deterministic
-(arena/seed/random.py), so every engine receives the same rows without sharing state.
+(arena/seed/counter_random.py), so every engine receives the same rows without sharing state.
+
+Ctrl-C cancels the run's CancelToken: every loader stops at its next chunk (and asks its
+server to abort the statement in flight), the table in flight rolls back, tables already
+committed stay, and `seed()` raises SeedInterrupted carrying what each engine loaded.
 """
 
 from __future__ import annotations
@@ -13,13 +17,15 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from arena.engines.base import Engine
-from arena.errors import ArenaError
+from arena.errors import ArenaError, did_you_mean
 from arena.models import Endpoint
 from arena.schema import Schema, Table
+from arena.seed.capacity import check_fits
 from arena.seed.config import SeedConfig
-from arena.seed.loaders import Loader, LoadError, loader_for
+from arena.seed.keys import ExternalKeys, KeySource
+from arena.seed.loaders import Cancelled, CancelToken, Loader, LoadError, loader_for
 from arena.seed.plan import SeedPlan, build_plan
-from arena.seed.table import DEFAULT_NULL_FRACTION, DEFAULT_SKEW, ExternalKeys, KeySource, TableGen
+from arena.seed.table import DEFAULT_NULL_FRACTION, DEFAULT_SKEW, TableGen
 from arena.seed.verify import Verification, verify
 
 DEFAULT_SEED = 42
@@ -31,7 +37,7 @@ class TableResult:
     planned: int
     loaded: int
     seconds: float
-    status: str  # loaded | failed | skipped
+    status: str  # loaded | failed | skipped | cancelled (rolled back or never started)
     error: str | None = None
 
 
@@ -44,6 +50,7 @@ class EngineResult:
     verification: Verification | None = None
     error: str | None = None
     notes: tuple[str, ...] = ()
+    interrupted: bool = False  # Ctrl-C: committed tables kept, the one in flight rolled back
 
     @property
     def rows_per_second(self) -> float:
@@ -53,6 +60,7 @@ class EngineResult:
     def ok(self) -> bool:
         return (
             self.error is None
+            and not self.interrupted
             and all(t.status == "loaded" for t in self.tables)
             and (self.verification is None or self.verification.ok)
         )
@@ -62,6 +70,7 @@ class EngineResult:
         return {
             "engine": self.engine,
             "ok": self.ok,
+            "interrupted": self.interrupted,
             "rows": self.rows,
             "seconds": round(self.seconds, 3),
             "rows_per_second": round(self.rows_per_second),
@@ -82,6 +91,21 @@ class EngineResult:
                 ],
             },
         }  # fmt: skip
+
+
+class SeedInterrupted(ArenaError):
+    """Ctrl-C during a seed: `results` says what every engine kept."""
+
+    exit_code = 130
+
+    def __init__(self, results: list[EngineResult]) -> None:
+        kept = sum(r.rows for r in results)
+        super().__init__(
+            f"Interrupted: {kept:,} rows in committed tables were kept; the tables in flight "
+            "were rolled back.",
+            "Seed again with --truncate to start over, or without it to add rows.",
+        )
+        self.results = results
 
 
 class Reporter:
@@ -105,16 +129,31 @@ class SeedOptions:
 
 def make_plan(schema: Schema, options: SeedOptions) -> SeedPlan:
     config = options.config
+    check_config_tables(schema, config)
     fixed = {n: t.rows for n, t in config.tables.items() if t.rows is not None}
     ratios = {n: t.ratio for n, t in config.tables.items() if t.ratio is not None}
     return build_plan(schema, options.rows, options.tables, fixed, ratios)
 
 
+def check_config_tables(schema: Schema, config: SeedConfig) -> None:
+    """A seeds YAML naming a table the schema does not have is a typo, not a no-op."""
+    for name in config.tables:
+        if name not in schema.table_names:
+            close = did_you_mean(name, schema.table_names)
+            where = f" ({config.path})" if config.path else ""
+            raise ArenaError(
+                f"The seeds config{where} names table '{name}', which {schema.engine} does "
+                "not have." + (f" Did you mean {close}?" if close else ""),
+                f"Tables: {', '.join(sorted(schema.table_names)) or 'none'}.",
+            )
+
+
 def make_generators(
-    plan: SeedPlan, options: SeedOptions, loader: Loader | None, schema: Schema
+    plan: SeedPlan, options: SeedOptions, loader: Loader | None, schema: Schema, dialect: str
 ) -> list[TableGen]:
     """One TableGen per table, parents first. Fails before anything is loaded when a column
-    cannot be generated or a CHECK cannot be satisfied."""
+    cannot be generated or a CHECK cannot be satisfied. `dialect`: the sqlglot dialect the
+    schema's CHECK texts are written in (the engine's)."""
     config = options.config
     sources: dict[str, KeySource] = {}
     gens: list[TableGen] = []
@@ -130,6 +169,7 @@ def make_generators(
             tp, options.seed, sources, config.table(tp.name), offset,
             skew=DEFAULT_SKEW if config.skew is None else config.skew,
             null_fraction=DEFAULT_NULL_FRACTION if config.null_fraction is None else config.null_fraction,
+            dialect=dialect,
         )  # fmt: skip
         sources[tp.name] = tg
         gens.append(tg)
@@ -162,8 +202,10 @@ def seed_engine(
     reporter: Reporter | None = None,
     schema: Schema | None = None,
     introspect: Callable[[Engine, Endpoint], Schema] | None = None,
+    token: CancelToken | None = None,
 ) -> EngineResult:
     reporter = reporter or Reporter()
+    token = token or CancelToken()
     if schema is None:
         if introspect is None:
             from arena.introspect import introspect as introspect_fn
@@ -171,12 +213,13 @@ def seed_engine(
             introspect = introspect_fn
         schema = introspect(engine, endpoint)
     plan = make_plan(schema, options)
-    loader = loader_for(engine, endpoint)
+    check_fits(plan, engine, endpoint)
+    loader = loader_for(engine, endpoint, token)
     try:
         targets = [tp.table for tp in plan.tables]
         if options.truncate:
             check_truncate(schema, targets, loader)
-        gens = make_generators(plan, options, loader, schema)
+        gens = make_generators(plan, options, loader, schema, engine.sqlglot_dialect)
         if options.truncate:
             loader.truncate(targets)
         return _load_all(engine, loader, gens, schema, reporter)
@@ -212,8 +255,9 @@ def _load_all(
     spare = queue.Queue()
     spare.put(loader)
     extra: list[Loader] = []
+    token = loader.token
     for _ in range(loader.parallel_tables - 1):
-        extra.append(loader_for(engine, loader.endpoint))
+        extra.append(loader_for(engine, loader.endpoint, token))
         spare.put(extra[-1])
 
     def load_one(tg: TableGen) -> TableResult:
@@ -224,6 +268,8 @@ def _load_all(
                 if fk.ref_table in results and results[fk.ref_table].status != "loaded"
             }
         )
+        if token.cancelled:
+            return TableResult(tg.name, tg.n, 0, 0.0, "cancelled", "interrupted before it began")
         if broken:
             reporter.advance(name, tg.n)
             return TableResult(
@@ -235,8 +281,15 @@ def _load_all(
             loaded = mine.load(tg, lambda n: reporter.advance(name, n))
             mine.reset_identity(tg.table)
             return TableResult(tg.name, tg.n, loaded, time.perf_counter() - t0, "loaded")
-        except LoadError as exc:
-            return TableResult(tg.name, tg.n, 0, time.perf_counter() - t0, "failed", exc.detail)
+        except (LoadError, Cancelled) as exc:
+            seconds = time.perf_counter() - t0
+            if token.cancelled:  # the server's "canceled" error is the interrupt, too
+                return TableResult(tg.name, tg.n, 0, seconds, "cancelled", "rolled back")
+            return TableResult(tg.name, tg.n, 0, seconds, "failed", exc.detail)
+        except Exception:
+            if token.cancelled:  # a bookkeeping query the interrupt aborted
+                return TableResult(tg.name, tg.n, 0, 0.0, "cancelled", "interrupted")
+            raise
         finally:
             spare.put(mine)
 
@@ -255,6 +308,8 @@ def _load_all(
     finally:
         for other in extra:
             other.close()
+    if token.cancelled:
+        return _interrupted(name, gens, results, started, reporter)
     for tg in gens:
         for fk in tg.plan.deferred:
             if (
@@ -279,22 +334,59 @@ def _load_all(
     return result
 
 
+def _interrupted(
+    name: str,
+    gens: list[TableGen],
+    results: dict[str, TableResult],
+    started: float,
+    reporter: Reporter,
+) -> EngineResult:
+    """What an interrupted engine kept: its committed tables (no second pass, no verify)."""
+    tables = tuple(
+        results.get(tg.name) or TableResult(tg.name, tg.n, 0, 0.0, "cancelled", "never started")
+        for tg in gens
+    )
+    rows = sum(t.loaded for t in tables if t.status == "loaded")
+    result = EngineResult(
+        name, rows, time.perf_counter() - started, tables, None, None, (), interrupted=True
+    )
+    reporter.done(name, False)
+    return result
+
+
 def seed(
     targets: list[tuple[Engine, Endpoint]],
     options: SeedOptions,
     reporter: Reporter | None = None,
     introspect: Callable[[Engine, Endpoint], Schema] | None = None,
 ) -> list[EngineResult]:
-    """Seed every engine side by side; an engine that fails does not stop the others."""
+    """Seed every engine side by side; an engine that fails does not stop the others.
+    Ctrl-C (KeyboardInterrupt in this, the main thread) stops every engine within a second
+    and raises SeedInterrupted with what each kept."""
+    token = CancelToken()
 
     def one(target: tuple[Engine, Endpoint]) -> EngineResult:
         engine, endpoint = target
         try:
-            return seed_engine(engine, endpoint, options, reporter, introspect=introspect)
-        except ArenaError as exc:
+            return seed_engine(
+                engine, endpoint, options, reporter, introspect=introspect, token=token
+            )
+        except Exception as exc:
             if reporter:
                 reporter.done(engine.name, False)
+            if token.cancelled:  # interrupted before loading (introspection, planning)
+                return EngineResult(engine.name, 0, 0.0, interrupted=True)
+            if not isinstance(exc, ArenaError):
+                raise
             return EngineResult(engine.name, 0, 0.0, error=exc.one_line())
 
-    with ThreadPoolExecutor(max_workers=max(1, len(targets))) as pool:
-        return list(pool.map(one, targets))
+    pool = ThreadPoolExecutor(max_workers=max(1, len(targets)))
+    futures = [pool.submit(one, target) for target in targets]
+    try:
+        return [f.result() for f in futures]
+    except KeyboardInterrupt:
+        token.cancel()
+        results = [f.result() for f in futures]  # each rolls back its table in flight
+        raise SeedInterrupted(results) from None
+    finally:
+        pool.shutdown(wait=True)

@@ -1,6 +1,6 @@
 """One table's rows: generators per column, foreign-key picks, uniqueness, CHECK rules.
 
-Everything is random-access by row (see arena/seed/random.py): `chunk(start, stop)` returns
+Everything is random-access by row (see arena/seed/counter_random.py): `chunk(start, stop)` returns
 the values of local rows [start, stop) and `key_values(columns, rows)` recomputes the values
 of any rows, which is how a child table learns its parents' keys without reading them back.
 
@@ -12,18 +12,18 @@ the first instead of colliding with it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Protocol
 
 import numpy as np
 
 from arena.errors import ArenaError
 from arena.schema import Column, ForeignKey
+from arena.seed import counter_random as rnd
 from arena.seed import generators as g
-from arena.seed import random as rnd
-from arena.seed.checks import ColumnRules, Unsatisfiable, rules_for
+from arena.seed import inference
 from arena.seed.config import TableConfig
+from arena.seed.keys import FkPicker, KeySource
 from arena.seed.plan import TablePlan
+from arena.seed.rules import ColumnRules, Unsatisfiable, rules_for
 from arena.seed.values import Values
 
 DEFAULT_SKEW = 0.8  # zipf exponent of FK picks: a few hot parents, a long tail
@@ -37,69 +37,6 @@ LATER_NAMES = re.compile(
 )
 
 
-class KeySource(Protocol):
-    n: int
-
-    def key_values(self, columns: tuple[str, ...], rows: np.ndarray) -> list[Values]: ...
-
-
-@dataclass
-class ExternalKeys:
-    """Keys of a parent table not seeded in this run, read from the server."""
-
-    name: str
-    columns: tuple[str, ...]
-    arrays: list[Values]
-    n: int = 0
-
-    def __post_init__(self) -> None:
-        self.n = len(self.arrays[0]) if self.arrays else 0
-
-    def key_values(self, columns: tuple[str, ...], rows: np.ndarray) -> list[Values]:
-        out = []
-        for col in columns:
-            values = self.arrays[self.columns.index(col)]
-            data = values.data
-            if values.kind == "str":
-                out.append(Values("str", [data[i] for i in rows.tolist()]))
-            else:
-                out.append(Values(values.kind, data[rows], values.scale))
-        return out
-
-
-@dataclass
-class FkPicker:
-    fk: ForeignKey
-    parent: KeySource | None  # None: self-reference
-    key: np.uint64
-    skew: float
-    null_fraction: float
-    one_to_one: bool = False
-    perm: rnd.Permutation | None = field(default=None)
-
-    def parent_rows(self, rows: np.ndarray, local: np.ndarray) -> np.ndarray:
-        """Parent local rows for these (hash) rows; -1 means NULL."""
-        if self.parent is None:  # self-reference: an earlier row of the same table
-            u = rnd.uniform(rows, self.key)
-            picks = (u * local).astype(np.int64)
-            roots = local == 0
-            if self.null_fraction > 0:
-                roots |= rnd.uniform(rows, self.key ^ np.uint64(7)) < self.null_fraction
-                return np.where(roots, -1, picks)
-            return np.where(roots, local, picks)  # NOT NULL: a root is its own parent
-        n = self.parent.n
-        if self.perm is None or self.perm.n != n:
-            self.perm = rnd.Permutation(n, self.key)
-        if self.one_to_one:
-            picks = self.perm(local % n)
-        else:
-            picks = self.perm(rnd.zipf_rank(rnd.uniform(rows, self.key), n, self.skew))
-        if self.null_fraction > 0:
-            nulls = rnd.uniform(rows, self.key ^ np.uint64(7)) < self.null_fraction
-            picks = np.where(nulls, -1, picks)
-        return picks
-
-
 class TableGen:
     def __init__(
         self,
@@ -110,7 +47,11 @@ class TableGen:
         offset: int = 0,
         skew: float = DEFAULT_SKEW,
         null_fraction: float = DEFAULT_NULL_FRACTION,
+        *,
+        dialect: str,
     ) -> None:
+        """`dialect`: the sqlglot dialect CHECK texts of this table are written in (the
+        engine's, see Engine.sqlglot_dialect)."""
         self.plan, self.table, self.seed = plan, plan.table, seed
         self.name = self.table.name
         self.config = config or TableConfig()
@@ -126,7 +67,7 @@ class TableGen:
                 self.fk_of.setdefault(col, (fk, pos))
         configured = {c for c, spec in self.config.columns.items() if spec.generator is not None}
         try:
-            self.rules, self.trusted_checks = rules_for(self.table, configured)
+            self.rules, self.trusted_checks = rules_for(self.table, configured, dialect)
         except Unsatisfiable as exc:
             raise ArenaError(
                 f"arena cannot satisfy CHECK {exc.check.name} on {self.name}: "
@@ -215,7 +156,7 @@ class TableGen:
 
     def _make_gen(self, col, key, unique, rule: ColumnRules, spec) -> g.Gen:
         if spec is not None and spec.generator is not None:
-            return g.build(key, col, spec.params | {"generator": spec.generator}, unique)
+            return inference.build(key, col, spec.params | {"generator": spec.generator}, unique)
         is_int_key = col.logical in ("smallint", "int", "bigint")
         if is_int_key and (
             col.identity or (unique and tuple(self.table.primary_key) == (col.name,))
@@ -226,7 +167,7 @@ class TableGen:
                 raise ValueError("its CHECK constraints allow no value")
             return g.ChoiceGen(key, rule.allowed)
         if rule.json:
-            return g.json_gen(key)
+            return inference.json_gen(key)
         if rule.after:
             other, strict = rule.after[0]
             base_col = self.table.column(other)
@@ -248,11 +189,11 @@ class TableGen:
         ):
             return self._after(key, self._gen_for(created), False)
         if col.logical in ("smallint", "int", "bigint", "decimal", "float"):
-            gen = g.number_gen(key, col, rule.low, rule.high, unique)
+            gen = inference.number_gen(key, col, rule.low, rule.high, unique)
         elif rule.low is not None or rule.high is not None:
             raise ValueError(f"a numeric range on a {col.data_type} column")
         else:
-            gen = g.infer(key, col, unique, self.name)
+            gen = inference.infer(key, col, unique, self.name)
         if rule.min_length and isinstance(gen, g.PoolGen):
             strings = [s for s in gen.pool.objects.tolist() if len(s) >= rule.min_length]
             gen = g.PoolGen(key, strings or ["x" * rule.min_length], gen.skew, gen.label)

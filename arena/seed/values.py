@@ -22,6 +22,10 @@ from typing import Any
 
 import numpy as np
 
+from arena.engines.base import Engine
+
+# The spelling of values when no engine is named: the Engine defaults (plain Python types).
+PLAIN = Engine()
 NULL_TOKEN = b"\\N"
 EPOCH = np.datetime64("1970-01-01T00:00:00", "s")
 
@@ -194,18 +198,19 @@ class Values:
         return len(self.data)
 
     # -- text (COPY / LOAD DATA) ---------------------------------------------------------
-    def to_text(self, family: str, logical: str) -> list[bytes]:
+    def to_text(self, engine: Engine, logical: str) -> list[bytes]:
+        """Bytes per row for COPY text / LOAD DATA, spelled as `engine` reads them (its
+        copy_* flags)."""
         kind, data = self.kind, self.data
         if kind == "int":
             out = int_text(data)
         elif kind == "decimal":
             out = decimal_text(data, self.scale)
         elif kind == "bool":
-            true, false = (b"t", b"f") if family == "postgres" else (b"1", b"0")
-            out = np.where(data, true, false)
+            out = np.where(data, engine.copy_true, engine.copy_false)
         elif kind == "timestamp":
-            tz = family == "postgres" and logical == "timestamptz"
-            out = timestamp_text(data, b"+00" if tz else b"")
+            suffix = engine.copy_timestamptz_suffix if logical == "timestamptz" else b""
+            out = timestamp_text(data, suffix)
         elif kind == "date":
             out = timestamp_text(data * 86400, date_only=True)
         elif kind == "time":
@@ -217,7 +222,7 @@ class Values:
             else:
                 out = np.array([v.encode() for v in data], dtype=object)
         elif kind == "bytes":
-            prefix = "\\\\x" if family == "postgres" else ""  # COPY text: \\x, escaped
+            prefix = engine.copy_bytes_prefix
             out = np.array([(prefix + b.hex()).encode() for b in data], dtype=object)
         else:  # pragma: no cover - generators only produce the kinds above
             raise ValueError(kind)
@@ -227,19 +232,21 @@ class Values:
         return out.tolist()
 
     # -- Python objects (executemany) ----------------------------------------------------
-    def to_python(self, family: str = "sqlite") -> list[Any]:
+    def to_python(self, engine: Engine = PLAIN) -> list[Any]:
+        """Python objects per row for executemany, as `engine`'s driver binds them (its
+        python_* flags)."""
         kind, data = self.kind, self.data
         if kind == "int":
             out = data.tolist()
         elif kind == "decimal":
-            if family == "sqlserver":
+            if engine.python_exact_decimals:
                 out = [decimal.Decimal(v).scaleb(-self.scale) for v in data.tolist()]
             else:
                 out = (data / 10**self.scale).round(self.scale).tolist()
         elif kind == "bool":
-            out = data.astype(np.int64).tolist() if family == "sqlite" else data.tolist()
+            out = data.astype(np.int64).tolist() if engine.python_bool_as_int else data.tolist()
         elif kind in ("timestamp", "date"):
-            if family == "sqlite":
+            if engine.python_temporal_as_text:
                 seconds = data if kind == "timestamp" else data * 86400
                 text = timestamp_text(seconds, date_only=kind == "date")
                 out = [v.decode() for v in text.tolist()]
@@ -249,7 +256,7 @@ class Values:
                 out = (data.astype("datetime64[D]")).astype(dt.date).tolist()
         elif kind == "time":
             out = [dt.time(s // 3600, s // 60 % 60, s % 60) for s in data.tolist()]
-            if family == "sqlite":
+            if engine.python_temporal_as_text:
                 out = [t.isoformat() for t in out]
         elif kind == "str":
             out = data[0].objects[data[1]].tolist() if isinstance(data, tuple) else list(data)

@@ -35,7 +35,7 @@ class Verification:
 
 def fk_query(engine: Engine, table: Table, fk: ForeignKey, parent_schema: str | None) -> str:
     q = engine.quote
-    child = engine.qualified(table.schema or "", table.name)
+    child = engine.table_ref(table)
     parent = engine.qualified(parent_schema or "", fk.ref_table)
     not_null = " AND ".join(f"c.{q(col)} IS NOT NULL" for col in fk.columns)
     match = " AND ".join(
@@ -58,7 +58,7 @@ def verify(
     counts: dict[str, int] = {}
     checks: list[FkCheck] = []
     for table in tables:
-        cur.execute(f"SELECT COUNT(*) FROM {engine.qualified(table.schema or '', table.name)}")
+        cur.execute(f"SELECT COUNT(*) FROM {engine.table_ref(table)}")
         counts[table.name] = int(cur.fetchone()[0])
         for fk in table.foreign_keys:
             cur.execute(fk_query(engine, table, fk, schemas.get(fk.ref_table, table.schema)))

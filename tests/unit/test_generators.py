@@ -5,10 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from arena.engines import get_engine
 from arena.errors import ArenaError
 from arena.schema import Check, Column, ForeignKey, Schema, Table, Unique
+from arena.seed import counter_random as rnd
 from arena.seed import generators as g
-from arena.seed import random as rnd
+from arena.seed import words
 from arena.seed.plan import build_plan
 from arena.seed.table import TableGen
 from arena.seed.values import Values, decimal_text, encode_tsv, int_text, timestamp_text
@@ -23,7 +25,7 @@ def c(name, logical, nullable=False, **kw) -> Column:
 def gens(schema: Schema, rows: int, seed: int = 42) -> dict[str, TableGen]:
     out: dict = {}
     for tp in build_plan(schema, rows).tables:
-        out[tp.name] = TableGen(tp, seed, out)
+        out[tp.name] = TableGen(tp, seed, out, dialect="sqlite")
     for tg in out.values():
         tg.bind_deferred(out)
     return out
@@ -76,7 +78,7 @@ def test_same_seed_same_rows_whatever_the_chunking():
 
 
 def test_unique_columns_are_unique_at_a_million_rows():
-    tg = TableGen(build_plan(Schema("t", (USERS,)), 1_000_000).tables[0], 42, {})
+    tg = TableGen(build_plan(Schema("t", (USERS,)), 1_000_000).tables[0], 42, {}, dialect="sqlite")
     chunk = tg.chunk(0, 1_000_000)
     for name in ("id", "email", "username", "sku"):
         values = chunk[name].to_python()
@@ -187,12 +189,15 @@ def test_text_encodings_match_what_the_servers_parse():
     ]
     stamp = np.array([0, 1_700_000_000])
     assert timestamp_text(stamp).tolist() == [b"1970-01-01 00:00:00", b"2023-11-14 22:13:20"]
-    tz = Values("timestamp", stamp).to_text("postgres", "timestamptz")
+    tz = Values("timestamp", stamp).to_text(get_engine("postgres"), "timestamptz")
     assert tz[1] == b"2023-11-14 22:13:20+00"
     nulls = Values("int", np.array([1, 2]), nulls=np.array([False, True]))
-    assert encode_tsv([nulls.to_text("mysql", "int"), [b"a\\tb", b"x"]]) == b"1\ta\\tb\n\\N\tx\n"
+    assert (
+        encode_tsv([nulls.to_text(get_engine("mysql"), "int"), [b"a\\tb", b"x"]])
+        == b"1\ta\\tb\n\\N\tx\n"
+    )
     pooled = g.ChoiceGen(np.uint64(1), ["tab\there", "ok"]).generate(np.arange(2), unique=True)
-    assert pooled.to_text("postgres", "text") == [b"tab\\there", b"ok"]
+    assert pooled.to_text(get_engine("postgres"), "text") == [b"tab\\there", b"ok"]
     assert pooled.to_python() == ["tab\there", "ok"]
 
 
@@ -202,14 +207,13 @@ def test_person_tables_get_person_names():
     )
     tg = gens(Schema("t", (people,)), 50)["customers"]
     names = tg.chunk(0, 50)["name"].to_python()
-    first_names = set(g.words.FIRST_NAMES)
+    first_names = set(words.FIRST_NAMES)
     assert all(n.split()[0] in first_names for n in names)
 
 
 def test_sql_server_load_statements_parse_as_tsql():
     import sqlglot
 
-    from arena.engines import get_engine
     from arena.seed.loaders import sqlserver_statements
 
     engine = get_engine("sqlserver")

@@ -83,3 +83,12 @@ def test_malformed_files_say_file_line_and_what_was_expected(text, line, expecte
 def test_missing_file():
     with pytest.raises(ArenaError, match="Cannot read seeds file"):
         load_config("/nonexistent/seeds.yaml")
+
+
+def test_a_binary_file_is_refused_in_one_line(tmp_path):
+    path = tmp_path / "seeds.yaml"
+    path.write_bytes(b"tables:\n  \xff\xfe\x00\x80: 1\n")
+    with pytest.raises(ArenaError) as caught:
+        load_config(path)
+    assert caught.value.message == f"Seeds file {path} is not UTF-8 text (byte 10)."
+    assert "seeds/ecommerce.yaml" in caught.value.hint
