@@ -150,10 +150,17 @@ class MySQL(Engine):
     def native_command(self, ctx: NativeContext) -> list[str]:
         return self._server_argv(ctx, networking=True)
 
+    def native_bootstrap(self, ctx: NativeContext) -> None:
+        # At every start, as in containers: an account someone opened since is closed again.
+        self._close_open_accounts(ctx.endpoint)
+
     def container_bootstrap(self, endpoint: Endpoint) -> None:
         """Whatever the image's entrypoint left: no anonymous or passwordless account may log
         in (root has arena's password in the container contract)."""
-        conn = self.connect(endpoint.replace(user="root"))
+        self._close_open_accounts(endpoint.replace(user="root"))
+
+    def _close_open_accounts(self, endpoint: Endpoint) -> None:
+        conn = self.connect(endpoint)
         try:
             drop_open_accounts(conn.cursor())
         finally:

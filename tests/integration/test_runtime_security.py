@@ -18,6 +18,7 @@ import pymysql
 import pytest
 
 from arena import lifecycle
+from arena.engines import get_engine
 from tests.conftest import run_arena
 
 pytestmark = pytest.mark.integration
@@ -38,9 +39,9 @@ def mysql_login(port: int, user: str, password: str | None) -> str:
     return "ok"
 
 
-def mysql_attempts(port: int, project_user: str) -> dict[tuple[str, str], str]:
+def mysql_attempts(port: int, project_user: str, also: tuple[str, ...] = ()) -> dict:
     tries = {}
-    for user in ("root", "", "mysql", "mariadb.sys", "mysql.sys", socket.gethostname()):
+    for user in ("root", "", "mysql", "mariadb.sys", "mysql.sys", socket.gethostname(), *also):
         for label, password in (("no password", None), ("wrong password", "wrong")):
             tries[(user or "''", label)] = mysql_login(port, user, password)
     tries[(project_user, "no password")] = mysql_login(port, project_user, None)
@@ -48,8 +49,8 @@ def mysql_attempts(port: int, project_user: str) -> dict[tuple[str, str], str]:
     return tries
 
 
-def assert_every_mysql_account_is_closed(endpoint) -> None:
-    tries = mysql_attempts(endpoint.port, endpoint.user)
+def assert_every_mysql_account_is_closed(endpoint, also: tuple[str, ...] = ()) -> None:
+    tries = mysql_attempts(endpoint.port, endpoint.user, also)
     admitted = {k: v for k, v in tries.items() if not v.isdigit() or int(v) not in REFUSED}
     assert admitted == {}, f"logged in (or odd answer) without arena's password: {admitted}"
     assert mysql_login(endpoint.port, endpoint.user, endpoint.password) == "ok"
@@ -108,3 +109,28 @@ def test_docker_mysql_family_admits_no_one_without_the_password(project, engine)
     result = run_arena(project.root, "up", engine, "--runtime", "docker")
     assert result.returncode == 0, result.stderr
     assert_every_mysql_account_is_closed(project.endpoint(engine))
+
+
+def open_some_accounts(endpoint, admin: str, anonymous: bool) -> None:
+    """The negative control: accounts the login check MUST flag."""
+    engine = get_engine(endpoint.engine)
+    engine.execute(endpoint.replace(user=admin), "CREATE USER 'open'@'127.0.0.1'")
+    assert mysql_login(endpoint.port, "open", None) == "ok"
+    if anonymous:
+        engine.execute(endpoint.replace(user=admin), "CREATE USER ''@'127.0.0.1'")
+        assert mysql_login(endpoint.port, "", None) == "ok"
+
+
+@pytest.mark.parametrize("runtime", ["native", pytest.param("docker", marks=pytest.mark.docker)])
+def test_accounts_opened_later_are_closed_at_the_next_start(project, runtime):
+    assert run_arena(project.root, "up", "mariadb", "--runtime", runtime).returncode == 0
+    # In containers arena's user owns only its database and root (arena's password) is the
+    # admin; both are '...'@'%' there, which an anonymous ''@'127.0.0.1' would shadow (MariaDB
+    # matches the most specific host first), so only natively is an anonymous one opened.
+    docker = runtime == "docker"
+    open_some_accounts(project.endpoint("mariadb"), "root" if docker else "arena", not docker)
+    with pytest.raises(AssertionError, match="without arena's password"):
+        assert_every_mysql_account_is_closed(project.endpoint("mariadb"), also=("open",))
+    assert run_arena(project.root, "down", "mariadb").returncode == 0
+    assert run_arena(project.root, "up", "mariadb", "--runtime", runtime).returncode == 0
+    assert_every_mysql_account_is_closed(project.endpoint("mariadb"), also=("open",))
