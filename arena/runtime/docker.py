@@ -170,8 +170,10 @@ class DockerRuntime(Runtime):
             timeout=engine.start_timeout,
             hint=(
                 f"Full log: docker logs {container.name}. If volume "
-                f"{volume_name(self.state, engine.name)} holds data of an earlier run, "
-                f"`arena down {engine.name} --purge` starts afresh."
+                f"{volume_name(self.state, engine.name)} holds data initialised with another "
+                "password (volumes made by arena 0.1.0 carry no arena.password label), put "
+                f"that password under passwords.{engine.name} in .arena/state.json; "
+                f"`arena down {engine.name} --purge` deletes the data and starts afresh."
             ),
             still_running=lambda: container_running(container),
             log_tail=lambda: container_log_tail(container, 12),

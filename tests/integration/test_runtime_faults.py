@@ -239,3 +239,20 @@ def test_docker_data_is_reachable_after_the_state_file_is_lost(project):
     assert again.returncode == 0, again.stderr
     kept = run_arena(project.root, "sql", "postgres", "SELECT id FROM kept", "--json")
     assert json.loads(kept.stdout) == [{"id": 42}]
+
+
+def test_data_of_an_earlier_layout_is_moved_not_lost(project):
+    """Earlier arena versions kept native data in .arena/native/<engine>/data."""
+    assert run_arena(project.root, "up", "postgres", "--runtime", "native").returncode == 0
+    assert run_arena(project.root, "sql", "postgres", "CREATE TABLE kept (id int)").returncode == 0
+    assert run_arena(project.root, "sql", "postgres", "INSERT INTO kept VALUES (5)").returncode == 0
+    home = Path(project.endpoint("postgres").data_dir)
+    assert run_arena(project.root, "down", "postgres").returncode == 0
+    legacy = project.dir / "native" / "postgres"
+    legacy.mkdir(parents=True)
+    shutil.move(str(home / "data"), str(legacy / "data"))
+    (home / "arena-secret").unlink()  # earlier versions kept the password in state.json only
+    assert run_arena(project.root, "up", "postgres", "--runtime", "native").returncode == 0
+    kept = run_arena(project.root, "sql", "postgres", "SELECT id FROM kept", "--json")
+    assert json.loads(kept.stdout) == [{"id": 5}]
+    assert not legacy.exists()
