@@ -139,7 +139,9 @@ class NativeRuntime(Runtime):
             # The root and project levels are traversable, not listable (0711): each engine's
             # home below is 0700 and owned by the server's user.
             for folder in (root.parent, root):
-                folder.mkdir(mode=0o711, exist_ok=True)
+                if not folder.exists():
+                    folder.mkdir(mode=0o711, parents=True, exist_ok=True)
+                    os.chmod(folder, 0o711)  # only what arena made; mkdir's mode meets the umask
             home = root / engine.name
             home.mkdir(mode=0o700, exist_ok=True)
             os.chmod(home, 0o700)
