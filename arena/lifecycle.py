@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -20,6 +19,7 @@ class UpResult:
     engine: str
     outcome: str  # "started", "already up", "failed"
     error: ArenaError | None = None
+    note: str = ""  # e.g. which requested options an engine already up did not take
 
 
 def up(
@@ -39,12 +39,19 @@ def up(
     state.ensure_dir()
     plans: list[tuple[Engine, object | None]] = []
     results: dict[str, UpResult] = {}
+    known = state.endpoints()
+    adopt_discovered(state, known)  # servers still running after the state file was lost
     for engine in engines:
         existing = state.endpoint(engine.name)
         if existing is not None:
             health = get_runtime(existing.runtime, state).status(engine, existing)
             if health.status == "up":
-                results[engine.name] = UpResult(health.endpoint, engine.name, "already up")
+                note = ignored_options(
+                    existing, runtime_name, options.get(engine.name, StartOptions())
+                )
+                results[engine.name] = UpResult(
+                    health.endpoint, engine.name, "already up", note=note
+                )
                 continue
             # Recorded but dead (crash, reboot): clean up what is left and start afresh.
             get_runtime(existing.runtime, state).stop(existing)
@@ -64,6 +71,23 @@ def up(
         for result in pool.map(start, plans):
             results[result.engine] = result
     return [results[e.name] for e in engines]
+
+
+def ignored_options(existing: Endpoint, runtime_name: str, options: StartOptions) -> str:
+    """What `up` was asked that an engine already up does not get (it is not restarted)."""
+    ignored = []
+    if runtime_name not in ("auto", existing.runtime):
+        ignored.append(f"--runtime {runtime_name} (it runs on {existing.runtime})")
+    if options.port is not None and options.port != existing.port:
+        ignored.append(f"--port {options.port} (it listens on {existing.port})")
+    if options.image and options.image != existing.extra.get("image"):
+        ignored.append(f"--image {options.image}")
+    if not ignored:
+        return ""
+    return (
+        f"{existing.engine} is already up; not applied: {', '.join(ignored)}. "
+        f"`arena down {existing.engine}` first to change it."
+    )
 
 
 def ps(state: ProjectState | None = None) -> list[Health]:
@@ -92,39 +116,53 @@ def down(
         if endpoint is None:
             outcomes.append((name, "not up"))
             continue
-        get_runtime(endpoint.runtime, state).stop(endpoint, purge=purge)
+        try:
+            get_runtime(endpoint.runtime, state).stop(endpoint, purge=purge)
+        except ArenaError as exc:  # e.g. a purge refused: the others still go down
+            outcomes.append((name, f"refused: {exc.one_line()}"))
+            continue
         state.remove_endpoint(name)
         outcomes.append((name, "removed" if purge else "stopped"))
     if purge:
         # Data left by engines that are no longer up (stopped earlier without --purge).
-        from arena.runtime.docker import DockerRuntime, daemon_answers
-
-        docker = DockerRuntime(state) if daemon_answers() else None
         for name in [get_engine(n).name for n in names] if names else list(ENGINES):
-            if name not in endpoints and purge_leftovers(name, state, docker):
-                outcomes.append((name, "purged leftover data"))
+            if name in endpoints:
+                continue
+            try:
+                if purge_leftovers(name, state):
+                    outcomes.append((name, "purged leftover data"))
+            except ArenaError as exc:
+                outcomes.append((name, f"refused: {exc.one_line()}"))
     return outcomes
 
 
-def purge_leftovers(name: str, state: ProjectState, docker=None) -> bool:
-    """Delete the data a stopped engine left: .arena/ (native data dir, SQLite file) and,
-    when a Docker daemon answers, the engine's named volumes."""
-    removed = docker is not None and docker.remove_volumes(name)
-    for folder in (state.dir / "native" / name, state.dir / name):
-        if folder.is_dir():
-            shutil.rmtree(folder, ignore_errors=True)
-            removed = True
+def _runtimes(state: ProjectState) -> list:
+    """Every runtime that can answer here (docker only when a daemon does)."""
+    from arena.runtime.docker import daemon_answers
+
+    names = ["native", "embedded"] + (["docker"] if daemon_answers() else [])
+    return [get_runtime(name, state) for name in names]
+
+
+def purge_leftovers(name: str, state: ProjectState) -> bool:
+    """Delete the data a stopped engine left in every runtime: the native data directory,
+    the SQLite file and, when a Docker daemon answers, the engine's named volumes. A runtime
+    refuses (ArenaError) to delete the data of a server that still runs."""
+    removed = False
+    for runtime in _runtimes(state):
+        removed = runtime.purge_leftovers(name) or removed
     return removed
 
 
 def adopt_discovered(state: ProjectState, known: dict[str, Endpoint]) -> list[Endpoint]:
-    """Containers of this project that the state file does not know (it was lost or
-    deleted): found by label, recorded again so `sql`, `logs` and `down` work on them."""
-    from arena.runtime.docker import DockerRuntime, daemon_answers
-
-    if not daemon_answers():
-        return []
-    adopted = [e for e in DockerRuntime(state).discover() if e.engine not in known]
+    """Servers of this project that the state file does not know (it was lost or deleted):
+    containers found by label, native servers by the record in their data directory
+    (checked against the live process). Recorded again so every command works on them."""
+    adopted = []
+    for runtime in _runtimes(state):
+        for endpoint in runtime.discover():
+            if endpoint.engine not in known and endpoint.engine not in {e.engine for e in adopted}:
+                adopted.append(endpoint)
     for endpoint in adopted:
         state.save_endpoint(endpoint)
     return adopted

@@ -6,7 +6,6 @@
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 demo_dir="${ARENA_DEMO_DIR:-$(mktemp -d /tmp/arena-demo-XXXXXX)}"
-chmod 755 "$demo_dir" # native servers run unprivileged and must reach .arena/native/
 cd "$demo_dir"
 export ARENA_PROJECT_DIR="$demo_dir"
 echo "arena demo project: $demo_dir"

@@ -9,7 +9,6 @@ set -euo pipefail
 
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 e2e_dir="${ARENA_E2E_DIR:-$(mktemp -d /tmp/arena-e2e-XXXXXX)}"
-chmod 755 "$e2e_dir" # native servers run unprivileged and must traverse into .arena/
 cd "$e2e_dir"
 export ARENA_PROJECT_DIR="$e2e_dir"
 

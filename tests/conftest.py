@@ -36,11 +36,9 @@ DOCKER_TEST_IMAGES = ("postgres:16", "mariadb:11", "mysql:8.4", "arena-standin/p
 
 
 def make_project_dir(prefix: str = "arena-test-") -> Path:
-    # Not pytest's tmp_path: /tmp/pytest-of-root is 0700, and native servers run as an
-    # unprivileged user who must be able to traverse into .arena/native/<engine>/.
-    path = Path(tempfile.mkdtemp(prefix=prefix))
-    os.chmod(path, 0o755)
-    return path
+    # A private (0700) directory, as users have: native servers keep their data outside the
+    # project (arena/runtime/native.py data_root), so nothing here needs to be traversable.
+    return Path(tempfile.mkdtemp(prefix=prefix))
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from arena import console, lifecycle
-from arena.cli.options import engine_list, json_option, per_engine
+from arena.cli.options import engine_list, json_option, parse_port, per_engine
 from arena.engines import all_engines, get_engine
 from arena.errors import ArenaError
 from arena.models import StartOptions
@@ -102,12 +102,7 @@ def up(engine_names, runtime, ports, images, cpus, memory, network, as_json) -> 
         parse_size(memory)
     options = {}
     for name in names:
-        try:
-            port = int(port_map[name]) if name in port_map else None
-        except ValueError:
-            raise ArenaError(
-                f"Invalid port '{port_map[name]}'.", "Use a number, e.g. --port postgres=5433."
-            ) from None
+        port = parse_port(port_map[name], name) if name in port_map else None
         options[name] = StartOptions(
             port=port, image=image_map.get(name), cpus=cpus, memory=memory, network=network
         )
@@ -116,7 +111,8 @@ def up(engine_names, runtime, ports, images, cpus, memory, network, as_json) -> 
         console.as_json(
             [
                 {"engine": r.engine, "outcome": r.outcome, **(_public(r.endpoint) if r.endpoint else {}),
-                 **({"error": r.error.one_line()} if r.error else {})}
+                 **({"error": r.error.one_line()} if r.error else {}),
+                 **({"note": r.note} if r.note else {})}
                 for r in results
             ]
         )  # fmt: skip
@@ -124,6 +120,9 @@ def up(engine_names, runtime, ports, images, cpus, memory, network, as_json) -> 
         ok = [(r.endpoint, r.outcome) for r in results if r.endpoint]
         if ok:
             console.table(_endpoint_rows(ok), ENDPOINT_HEADERS)
+    for r in results:
+        if r.note:
+            console.warn(r.note)
     failed = [r for r in results if r.error]
     for r in failed[1:]:
         console.error(f"{r.engine}: {r.error.one_line()}", r.error.details)
@@ -170,15 +169,25 @@ def down(engine_names, purge: bool) -> None:
         return
     for name, outcome in outcomes:
         console.info(f"{name}: {outcome}")
+    refused = [(name, outcome) for name, outcome in outcomes if outcome.startswith("refused:")]
+    if refused:
+        raise ArenaError(
+            f"{len(refused)} engine(s) not purged: {', '.join(n for n, _ in refused)}.",
+            "See the lines above; nothing was deleted for them.",
+        )
 
 
 @click.command()
 @click.argument("engine_name", metavar="ENGINE")
-@click.option("--tail", default=50, show_default=True, help="How many lines.")
+@click.option("--tail", default=50, show_default=True, help="How many lines (0: none).")
 def logs(engine_name: str, tail: int) -> None:
     """Show an engine's server log (container log for docker)."""
+    if tail < 0:
+        raise ArenaError(f"Invalid --tail {tail}.", "Give a number of lines, 0 or more.")
     state = ProjectState()
     _, endpoint = lifecycle.require_endpoint(engine_name, state)
+    if tail == 0:
+        return
     console.info(get_runtime(endpoint.runtime, state).logs(endpoint, tail))
 
 

@@ -39,3 +39,17 @@ def per_engine(values: tuple[str, ...], what: str, engines: list[str]) -> dict[s
                 f"Write --{what} ENGINE={item}.",
             )
     return result
+
+
+def parse_port(text: str, engine: str) -> int:
+    """--port ENGINE=PORT's value: a number from 1 to 65535."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = None
+    if port is None or not 1 <= port <= 65535:
+        raise ArenaError(
+            f"Invalid port '{text}' for {engine}: a port is a number from 1 to 65535.",
+            f"Use e.g. --port {engine}=5433, or leave --port out for a free one.",
+        )
+    return port

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from arena.errors import ArenaError, ErrorKind, QueryError
 
 if TYPE_CHECKING:
+    from arena.engines.native_context import NativeContext
     from arena.models import Endpoint
-    from arena.runtime.native import NativeContext
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,8 +185,20 @@ class Engine:
     def container_env(self, user: str, password: str, database: str) -> dict[str, str]:
         return {}
 
-    # -- native runtime hooks (see arena/runtime/native.py) ------------------------------
+    # -- runtime hooks (arena/runtime/native.py, arena/runtime/docker.py) ----------------
+    # The database a readiness probe logs in to before arena's own exists (None: arena's,
+    # which the image's environment contract creates).
+    ready_database: ClassVar[str | None] = None
+
+    def container_bootstrap(self, endpoint: Endpoint) -> None:
+        """After a container first answers: what the image's environment contract does not
+        do (create the database, roles; close accounts that need no password). Idempotent:
+        it runs at every start."""
+
     def native_initialize(self, ctx: NativeContext) -> None:
+        """Create a complete data directory in ctx.data_dir (a temporary directory the
+        runtime renames once this returns, so a failed initialisation leaves nothing
+        half-made). No account may be reachable over TCP without ctx.password."""
         raise NotImplementedError
 
     def native_command(self, ctx: NativeContext) -> list[str]:
@@ -197,7 +209,8 @@ class Engine:
         return self.probe(ctx.endpoint)
 
     def native_bootstrap(self, ctx: NativeContext) -> None:
-        """After the first start: create the project's database and user."""
+        """After every start, idempotent: create the project's database (and roles) if
+        missing."""
 
     # -- domains hooks (DDL rendering, transactions, isolation, error classification) ----
     # Read by arena/domains/ (the DDL renderer never compares engine names) and by the

@@ -3,6 +3,7 @@ the real server version is reported), the official mysql:8.4 image in docker."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from functools import cache
@@ -12,8 +13,8 @@ from arena.engines.base import Capabilities, Engine
 from arena.errors import ErrorKind
 
 if TYPE_CHECKING:
+    from arena.engines.native_context import NativeContext
     from arena.models import Endpoint
-    from arena.runtime.native import NativeContext
 
 
 class MySQL(Engine):
@@ -61,10 +62,6 @@ class MySQL(Engine):
         options.setdefault("autocommit", True)
         # LOAD DATA LOCAL INFILE is the bulk path for seeding; the server enables it too.
         options.setdefault("local_infile", True)
-        if endpoint.extra.get("socket") and options.pop("via_socket", False):
-            return pymysql.connect(
-                unix_socket=endpoint.extra["socket"], user="root", password="", **options
-            )
         return pymysql.connect(
             host=endpoint.host,
             port=endpoint.port,
@@ -85,14 +82,17 @@ class MySQL(Engine):
             env |= {"MYSQL_USER": user, "MYSQL_PASSWORD": password}
         return env
 
-    # -- native ---------------------------------------------------------------------------
+    # -- runtime hooks (native and container bootstrap) ----------------------------------
     def native_initialize(self, ctx: NativeContext) -> None:
+        """System tables, then the accounts, through a temporary server that listens on no
+        TCP port: the installer's passwordless root and anonymous accounts are gone before
+        the server is ever reachable over the network."""
         server = ctx.bins["server"]
         if is_mariadb_binary(server):
             installer = shutil.which("mariadb-install-db") or shutil.which("mysql_install_db")
             if installer is None:
                 ctx.missing("mariadb-install-db", "apt-get install mariadb-server")
-            # normal auth: root@localhost gets an empty password (set in bootstrap) instead
+            # normal auth: root@localhost gets an empty password (replaced below) instead
             # of unix_socket auth, which would only admit the OS user root.
             ctx.run(
                 [
@@ -102,39 +102,68 @@ class MySQL(Engine):
             )  # fmt: skip
         else:
             ctx.run([server, "--no-defaults", "--initialize-insecure", f"--datadir={ctx.data_dir}"])
+        temporary = ctx.spawn(self._server_argv(ctx, networking=False))
+        try:
+            ctx.wait_until(temporary, lambda: self._socket_connect(ctx).close(), 60)
+            conn = self._socket_connect(ctx)
+            try:
+                cur = conn.cursor()
+                cur.execute("ALTER USER 'root'@'localhost' IDENTIFIED BY %s", (ctx.password,))
+                for host in ("127.0.0.1", "localhost"):
+                    cur.execute(
+                        f"CREATE USER IF NOT EXISTS %s@'{host}' IDENTIFIED BY %s",
+                        (ctx.user, ctx.password),
+                    )
+                    cur.execute(
+                        f"GRANT ALL PRIVILEGES ON *.* TO %s@'{host}' WITH GRANT OPTION",
+                        (ctx.user,),
+                    )
+                cur.execute(f"CREATE DATABASE IF NOT EXISTS {self.quote(ctx.database)}")
+                drop_open_accounts(cur)
+                cur.execute("SHUTDOWN")
+            finally:
+                conn.close()
+            ctx.wait_exit(temporary)
+        finally:
+            if temporary.poll() is None:
+                temporary.kill()
+                temporary.wait()
+
+    def _socket_connect(self, ctx: NativeContext) -> Any:
+        import pymysql
+
+        # root@localhost with the installer's empty password: only reachable through the
+        # socket in ctx.home (0700), by the server's user and root.
+        return pymysql.connect(
+            unix_socket=ctx.socket_path, user="root", password="", connect_timeout=3
+        )
+
+    def _server_argv(self, ctx: NativeContext, networking: bool) -> list[str]:
+        argv = [
+            ctx.bins["server"], "--no-defaults", f"--datadir={ctx.data_dir}",
+            f"--socket={ctx.socket_path}", f"--pid-file={ctx.home / 'mysqld.pid'}",
+            "--skip-name-resolve", "--local-infile=1", "--skip-log-bin",
+        ]  # fmt: skip
+        if networking:
+            return [*argv, f"--port={ctx.port}", "--bind-address=127.0.0.1"]
+        return [*argv, "--skip-networking"]
 
     def native_command(self, ctx: NativeContext) -> list[str]:
-        return [
-            ctx.bins["server"], "--no-defaults", f"--datadir={ctx.data_dir}",
-            f"--port={ctx.port}", "--bind-address=127.0.0.1", f"--socket={ctx.socket_path}",
-            f"--pid-file={ctx.home / 'mysqld.pid'}", "--skip-name-resolve", "--local-infile=1",
-            "--skip-log-bin",
-        ]  # fmt: skip
-
-    def native_ready(self, ctx: NativeContext) -> str:
-        if not ctx.first_start:
-            return self.probe(ctx.endpoint)
-        # Before bootstrap only root exists, with an empty password, reachable on the socket.
-        conn = self.connect(ctx.endpoint, via_socket=True, connect_timeout=3)
-        try:
-            return self.server_version(conn)
-        finally:
-            conn.close()
+        return self._server_argv(ctx, networking=True)
 
     def native_bootstrap(self, ctx: NativeContext) -> None:
-        conn = self.connect(ctx.endpoint, via_socket=True)
+        # At every start, as in containers: an account someone opened since is closed again.
+        self._close_open_accounts(ctx.endpoint)
+
+    def container_bootstrap(self, endpoint: Endpoint) -> None:
+        """Whatever the image's entrypoint left: no anonymous or passwordless account may log
+        in (root has arena's password in the container contract)."""
+        self._close_open_accounts(endpoint.replace(user="root"))
+
+    def _close_open_accounts(self, endpoint: Endpoint) -> None:
+        conn = self.connect(endpoint)
         try:
-            cur = conn.cursor()
-            for host in ("127.0.0.1", "localhost"):
-                cur.execute(
-                    f"CREATE USER IF NOT EXISTS %s@'{host}' IDENTIFIED BY %s",
-                    (ctx.user, ctx.password),
-                )
-                cur.execute(
-                    f"GRANT ALL PRIVILEGES ON *.* TO %s@'{host}' WITH GRANT OPTION", (ctx.user,)
-                )
-            cur.execute(f"CREATE DATABASE IF NOT EXISTS {self.quote(ctx.database)}")
-            cur.execute("ALTER USER 'root'@'localhost' IDENTIFIED BY %s", (ctx.password,))
+            drop_open_accounts(conn.cursor())
         finally:
             conn.close()
 
@@ -179,6 +208,51 @@ class MySQL(Engine):
 
     def foreign_key_checks_sql(self, enabled: bool) -> list[str]:
         return [f"SET FOREIGN_KEY_CHECKS = {int(enabled)}"]
+
+
+# Accounts that can log in without arena's password: anonymous ones, empty passwords, and
+# socket-authenticated ones (which admit an OS user of the same name). Locked system accounts
+# (mariadb.sys, mysql.sys, mysql.session...) cannot log in and stay. MySQL has
+# mysql.user.account_locked; MariaDB keeps it (and alternative auth methods, auth_or) in
+# mysql.global_priv's JSON.
+OPEN_ACCOUNTS_SQL = (
+    "SELECT user, host FROM mysql.user WHERE account_locked <> 'Y' AND "
+    "(user = '' OR authentication_string = '' OR plugin IN ('unix_socket', 'auth_socket'))"
+)
+MARIADB_ACCOUNTS_SQL = "SELECT user, host, priv FROM mysql.global_priv"
+SOCKET_PLUGINS = ("unix_socket", "auth_socket")
+
+
+def _mariadb_open(priv: dict) -> bool:
+    if priv.get("account_locked") or priv.get("is_role"):
+        return False
+    methods = priv.get("auth_or") or [priv]
+    return any(
+        m.get("plugin", "mysql_native_password") in SOCKET_PLUGINS
+        or not m.get("authentication_string")
+        for m in methods
+    )
+
+
+def open_accounts(cursor: Any) -> list[tuple[str, str]]:
+    """(user, host) of every account that logs in without a password."""
+    cursor.execute("SELECT VERSION()")
+    if "mariadb" not in str(cursor.fetchone()[0]).lower():
+        cursor.execute(OPEN_ACCOUNTS_SQL)
+        return [(str(user), str(host)) for user, host in cursor.fetchall()]
+    cursor.execute(MARIADB_ACCOUNTS_SQL)
+    return [
+        (str(user), str(host))
+        for user, host, priv in cursor.fetchall()
+        if user == "" or _mariadb_open(json.loads(priv or "{}"))
+    ]
+
+
+def drop_open_accounts(cursor: Any) -> list[tuple[str, str]]:
+    dropped = open_accounts(cursor)
+    for user, host in dropped:
+        cursor.execute("DROP USER %s@%s", (user, host))
+    return dropped
 
 
 @cache

@@ -9,8 +9,8 @@ from arena.engines.base import Capabilities, Engine
 from arena.errors import ErrorKind
 
 if TYPE_CHECKING:
+    from arena.engines.native_context import NativeContext
     from arena.models import Endpoint
-    from arena.runtime.native import NativeContext
 
 
 class Postgres(Engine):
@@ -71,15 +71,18 @@ class Postgres(Engine):
 
     # -- native ---------------------------------------------------------------------------
     def native_initialize(self, ctx: NativeContext) -> None:
+        # The superuser has arena's password from the first moment (no trust phase).
         pwfile = ctx.write_private("pwfile", ctx.password + "\n")
-        ctx.run(
-            [
-                ctx.bins["initdb"], "-D", str(ctx.data_dir), "-U", ctx.user,
-                f"--pwfile={pwfile}", "--auth-host=scram-sha-256", "--auth-local=scram-sha-256",
-                "--encoding=UTF8", "--locale=C",
-            ]
-        )  # fmt: skip
-        pwfile.unlink()
+        try:
+            ctx.run(
+                [
+                    ctx.bins["initdb"], "-D", str(ctx.data_dir), "-U", ctx.user,
+                    f"--pwfile={pwfile}", "--auth-host=scram-sha-256",
+                    "--auth-local=scram-sha-256", "--encoding=UTF8", "--locale=C",
+                ]
+            )  # fmt: skip
+        finally:
+            pwfile.unlink(missing_ok=True)
 
     def native_command(self, ctx: NativeContext) -> list[str]:
         # No Unix socket: clients reach the server over loopback TCP only, and the socket
@@ -94,6 +97,7 @@ class Postgres(Engine):
         return self.probe(ctx.endpoint.replace(database="postgres"))
 
     def native_bootstrap(self, ctx: NativeContext) -> None:
+        # Idempotent: runs after every start, so a start that failed before it is repaired.
         conn = self.connect(ctx.endpoint.replace(database="postgres"))
         try:
             cur = conn.cursor()

@@ -32,6 +32,8 @@ class SqlServer(Engine):
     default_database = "arena"
     start_timeout = 180.0
     min_memory_bytes = 2 * 1024**3  # the image refuses to start below 2 GB
+    # The image creates no database from its environment: probe `master` until arena's exists.
+    ready_database = "master"
 
     identifier_quotes = ("[", "]")
     paramstyle = "qmark"
@@ -69,6 +71,14 @@ class SqlServer(Engine):
     def container_env(self, user: str, password: str, database: str) -> dict[str, str]:
         check_password(password)
         return {"ACCEPT_EULA": "Y", "MSSQL_SA_PASSWORD": password, "MSSQL_PID": "Developer"}
+
+    def container_bootstrap(self, endpoint: Endpoint) -> None:
+        """The project's database, created once on `master` (the image creates none)."""
+        conn = self.connect(endpoint.replace(database="master"))
+        try:
+            conn.cursor().execute(create_database_sql(self, endpoint.database))
+        finally:
+            conn.close()
 
     def readiness_command(self, password: str) -> list[str]:
         # -C trusts the self-signed certificate the image generates.
@@ -145,6 +155,12 @@ class SqlServer(Engine):
 
 
 _NATIVE_ERROR = re.compile(r"\((\d+)\) \(SQL\w+\)")
+
+
+def create_database_sql(engine: Engine, database: str) -> str:
+    """T-SQL creating the project's database once (the image creates none)."""
+    literal = "N'" + database.replace("'", "''") + "'"
+    return f"IF DB_ID({literal}) IS NULL CREATE DATABASE {engine.quote(database)}"
 
 
 def pick_odbc_driver() -> str:

@@ -12,7 +12,8 @@ from arena.engines.base import Capabilities
 from arena.engines.postgres import Postgres
 
 if TYPE_CHECKING:
-    from arena.runtime.native import NativeContext
+    from arena.engines.native_context import NativeContext
+    from arena.models import Endpoint
 
 # The roles of https://supabase.com/docs/guides/database/postgres/roles : PostgREST logs in
 # as `authenticator` and switches to anon/authenticated/service_role per request.
@@ -57,12 +58,14 @@ class Supabase(Postgres):
 
     def native_bootstrap(self, ctx: NativeContext) -> None:
         super().native_bootstrap(ctx)
-        conn = self.connect(ctx.endpoint)
+        self.container_bootstrap(ctx.endpoint)
+
+    def container_bootstrap(self, endpoint: Endpoint) -> None:
+        """Supabase's roles, and the password PostgREST's `authenticator` logs in with."""
+        conn = self.connect(endpoint)
         try:
-            conn.cursor().execute(SUPABASE_ROLES_SQL)
-            conn.cursor().execute(
-                f"ALTER ROLE authenticator PASSWORD {quote_literal(ctx.password)}"
-            )
+            for statement in supabase_roles_sql(endpoint.password):
+                conn.cursor().execute(statement)
         finally:
             conn.close()
 
@@ -76,6 +79,11 @@ class Supabase(Postgres):
             "PGRST_SERVER_HOST": "127.0.0.1",
             "PGRST_SERVER_PORT": str(self.rest_port),
         }
+
+
+def supabase_roles_sql(password: str) -> list[str]:
+    """Supabase's roles, and the password PostgREST's `authenticator` logs in with."""
+    return [SUPABASE_ROLES_SQL, f"ALTER ROLE authenticator PASSWORD {quote_literal(password)}"]
 
 
 def quote_literal(value: str) -> str:

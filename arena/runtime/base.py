@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import socket
 from abc import ABC, abstractmethod
+from pathlib import Path
 from typing import ClassVar
 
 from arena.engines.base import Engine
-from arena.errors import PortInUseError
+from arena.errors import ArenaError, PortInUseError
 from arena.models import Endpoint, Health, StartOptions
 from arena.state import ProjectState
 
@@ -46,9 +47,40 @@ class Runtime(ABC):
         """Engines of this project the runtime can find without the state file."""
         return []
 
+    def purge_leftovers(self, engine_name: str) -> bool:
+        """`down --purge` of an engine no longer up: delete the data it left; True if any."""
+        return False
+
+
+def check_port(port: int | None) -> int | None:
+    """A TCP port a server can listen on (1-65535); 0 would let the kernel pick one the
+    state file could not record."""
+    if port is not None and not 1 <= port <= 65535:
+        raise ArenaError(
+            f"Invalid port {port}: a port is a number from 1 to 65535.",
+            "Use e.g. --port postgres=5433, or leave --port out for a free one.",
+        )
+    return port
+
+
+def check_purge_path(path: Path | str, roots: list[Path]) -> Path:
+    """`path` resolved, if it lies strictly inside one of the project's data roots; purge
+    deletes nothing else, whatever a (hand-edited, corrupted) state file names."""
+    resolved = Path(path).resolve()
+    for root in roots:
+        root = Path(root).resolve()
+        if resolved != root and resolved.is_relative_to(root):
+            return resolved
+    raise ArenaError(
+        f"Refusing to delete {resolved}: it is outside this project's data directories "
+        f"({', '.join(str(r) for r in roots)}).",
+        "The state file names a foreign path; delete that data by hand if it is yours.",
+    )
+
 
 def free_port(requested: int | None = None) -> int:
     """A free port on 127.0.0.1: the requested one if it is free, else any the kernel gives."""
+    check_port(requested)
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         if requested is None:
             sock.bind(("127.0.0.1", 0))
@@ -64,6 +96,8 @@ def free_port(requested: int | None = None) -> int:
 
 
 def tail_file(path, lines: int = 20) -> str:
+    if lines <= 0:
+        return ""
     try:
         with open(path, "rb") as fh:
             fh.seek(0, 2)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from pathlib import Path
 
 from arena.engines.base import Engine
 from arena.errors import ArenaError
 from arena.models import Endpoint, Health, StartOptions
-from arena.runtime.base import Runtime
+from arena.runtime.base import Runtime, check_purge_path
 
 
 class EmbeddedRuntime(Runtime):
@@ -44,8 +45,16 @@ class EmbeddedRuntime(Runtime):
 
     def stop(self, endpoint: Endpoint, purge: bool = False) -> None:
         if purge and endpoint.path:
+            path = check_purge_path(endpoint.path, [self.state.dir])
             for suffix in ("", "-wal", "-shm"):
-                Path(endpoint.path + suffix).unlink(missing_ok=True)
+                Path(str(path) + suffix).unlink(missing_ok=True)
+
+    def purge_leftovers(self, engine_name: str) -> bool:
+        folder = self.state.dir / engine_name
+        if not folder.is_dir():
+            return False
+        shutil.rmtree(folder, ignore_errors=True)
+        return True
 
     def status(self, engine: Engine, endpoint: Endpoint) -> Health:
         if not endpoint.path or not os.path.exists(endpoint.path):

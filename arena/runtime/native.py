@@ -1,28 +1,58 @@
-"""Native runtime: the server binaries installed on this machine, one data directory per
-engine under .arena/native/<engine>/, on a free loopback port.
+"""Native runtime: the server binaries installed on this machine, on a free loopback port.
 
 As root, servers run as an unprivileged user (PostgreSQL refuses root, and a benchmark
 server has no business running as root): ARENA_NATIVE_USER, else `nobody`.
+
+Where the data lives (see data_root()): outside the project directory, because a project
+under a private parent (/root/x, any `mktemp -d`) is unreachable to that user. Each engine
+gets <data root>/<project id>/<engine>/ (0700, owned by the server's user) holding:
+  data/              the data directory (data.init/ while being initialised, then renamed)
+  server.log         the server's log
+  server.sock        MariaDB/MySQL's socket (no other user can create or reach it)
+  arena-server.json  the running server: pid, executable, start time (0600, arena's user);
+                     how `arena ps` finds it when .arena/state.json is lost
+  arena-secret       the password the data was initialised with (0600, arena's user)
 """
 
 from __future__ import annotations
 
+import contextlib
 import glob
+import json
 import os
 import pwd
 import shutil
 import signal
-import subprocess
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
+from arena.engines import ENGINES, get_engine
 from arena.engines.base import Engine
+from arena.engines.native_context import NativeContext
 from arena.errors import ArenaError, BinaryNotFoundError
 from arena.models import Endpoint, Health, StartOptions
-from arena.runtime.base import Runtime, free_port, tail_file
+from arena.runtime.base import Runtime, check_purge_path, free_port, tail_file
+from arena.runtime.process import ServerProcess, pid_alive
 from arena.runtime.wait import WaitForReady
 from arena.state import ProjectState
+
+SERVER_FILE = "arena-server.json"
+SECRET_FILE = "arena-secret"
+
+
+def data_root(state: ProjectState) -> Path:
+    """<root>/<project id>: ARENA_NATIVE_ROOT, else /var/lib/arena as root (persistent across
+    reboots, unlike /tmp, and not a world-writable directory where another user could plant
+    paths first), else $XDG_DATA_HOME/arena (~/.local/share/arena): the servers then run as
+    the invoking user, who owns that path."""
+    base = os.environ.get("ARENA_NATIVE_ROOT")
+    if not base:
+        if os.geteuid() == 0:
+            base = "/var/lib/arena"
+        else:
+            xdg = os.environ.get("XDG_DATA_HOME") or os.path.expanduser("~/.local/share")
+            base = os.path.join(xdg, "arena")
+    return Path(base) / state.id
 
 
 def find_binaries(engine: Engine) -> dict[str, str]:
@@ -43,14 +73,12 @@ def find_binaries(engine: Engine) -> dict[str, str]:
                 break
         else:
             names = ", ".join(n for c in engine.native_binaries.values() for n in c)
+            where = (
+                f" and {', '.join(engine.native_search_dirs)}" if engine.native_search_dirs else ""
+            )
             raise BinaryNotFoundError(
                 f"{engine.display_name} server binary not found (looked for {names} in PATH"
-                + (
-                    f" and {', '.join(engine.native_search_dirs)}"
-                    if engine.native_search_dirs
-                    else ""
-                )
-                + ").",
+                f"{where}).",
                 f"Install it: {engine.native_install_hint}.",
             )
     return found
@@ -73,113 +101,20 @@ def run_as_user() -> pwd.struct_passwd | None:
         ) from None
 
 
-def pid_alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    try:  # reap it if it is our own exited child, so a zombie does not look alive
-        if os.waitpid(pid, os.WNOHANG)[0] == pid:
-            return False
-    except ChildProcessError:
-        pass
+def _write_private(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
+
+
+def _read_json(path: Path) -> dict:
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return True
-
-
-@dataclass
-class NativeContext:
-    """What an engine's native hooks need: paths, binaries, credentials, and a runner."""
-
-    engine: Engine
-    home: Path  # .arena/native/<engine>/
-    bins: dict[str, str]
-    port: int
-    user: str
-    password: str
-    database: str
-    socket_path: str
-    account: pwd.struct_passwd | None
-    first_start: bool = True
-    extra: dict = field(default_factory=dict)
-
-    @property
-    def data_dir(self) -> Path:
-        return self.home / "data"
-
-    @property
-    def log_path(self) -> Path:
-        return self.home / "server.log"
-
-    @property
-    def endpoint(self) -> Endpoint:
-        return Endpoint(
-            engine=self.engine.name, runtime="native", host="127.0.0.1", port=self.port,
-            database=self.database, user=self.user, password=self.password,
-            data_dir=str(self.home), extra={"socket": self.socket_path},
-        )  # fmt: skip
-
-    def _ids(self) -> dict:
-        if self.account is None:
-            return {}
-        return {"user": self.account.pw_uid, "group": self.account.pw_gid, "extra_groups": []}
-
-    def chown(self, path: Path) -> None:
-        if self.account is not None:
-            os.chown(path, self.account.pw_uid, self.account.pw_gid)
-
-    def write_private(self, name: str, text: str) -> Path:
-        path = self.home / name
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
-        self.chown(path)
-        return path
-
-    def run(self, argv: list[str], timeout: float = 300) -> str:
-        """Run an init step as the server's user; fail with its output."""
-        proc = subprocess.run(
-            argv, cwd=self.home, capture_output=True, text=True, timeout=timeout,
-            env=_server_env(self.account), **self._ids(),
-        )  # fmt: skip
-        if proc.returncode != 0:
-            output = (proc.stdout + proc.stderr).strip().splitlines()
-            raise ArenaError(
-                f"{Path(argv[0]).name} failed with exit code {proc.returncode} "
-                f"while initialising {self.engine.display_name}.",
-                f"See {self.home}; `arena down {self.engine.name} --purge` starts afresh.",
-                "\n".join(output[-15:]),
-            )
-        return proc.stdout
-
-    def spawn(self, argv: list[str]) -> int:
-        """Start the server detached from arena (it outlives this command)."""
-        log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child
-        try:
-            proc = subprocess.Popen(
-                argv, cwd=self.home, stdin=subprocess.DEVNULL, stdout=log,
-                stderr=subprocess.STDOUT, start_new_session=True, close_fds=True,
-                env=_server_env(self.account), **self._ids(),
-            )  # fmt: skip
-        finally:
-            log.close()
-        return proc.pid
-
-    def missing(self, binary: str, install: str) -> None:
-        raise BinaryNotFoundError(f"{binary} not found.", f"Install it: {install}.")
-
-
-def _server_env(account: pwd.struct_passwd | None) -> dict[str, str]:
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", "TZ": "UTC"}
-    env["HOME"] = account.pw_dir if account else os.environ.get("HOME", "/tmp")
-    return env
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 class NativeRuntime(Runtime):
@@ -195,77 +130,233 @@ class NativeRuntime(Runtime):
         find_binaries(engine)
         run_as_user()
 
+    def home(self, engine_name: str) -> Path:
+        return data_root(self.state) / engine_name
+
+    def _ensure_home(self, engine: Engine, account: pwd.struct_passwd | None) -> Path:
+        root = data_root(self.state)
+        try:
+            # The root and project levels are traversable, not listable (0711): each engine's
+            # home below is 0700 and owned by the server's user.
+            for folder in (root.parent, root):
+                if not folder.exists():
+                    folder.mkdir(mode=0o711, parents=True, exist_ok=True)
+                    os.chmod(folder, 0o711)  # only what arena made; mkdir's mode meets the umask
+            home = root / engine.name
+            home.mkdir(mode=0o700, exist_ok=True)
+            os.chmod(home, 0o700)
+            if account is not None:
+                os.chown(home, account.pw_uid, account.pw_gid)
+        except OSError as exc:
+            raise ArenaError(
+                f"Cannot create the native data directory under {root}: {exc.strerror}.",
+                "Set ARENA_NATIVE_ROOT to a directory arena can write to.",
+            ) from exc
+        self._adopt_legacy_data(engine, home, account)
+        return home
+
+    def _adopt_legacy_data(self, engine: Engine, home: Path, account) -> None:
+        """Earlier arena versions kept the data in .arena/native/<engine>/: move it over."""
+        legacy = self.state.dir / "native" / engine.name
+        if (home / "data").exists() or not (legacy / "data").is_dir():
+            return
+        shutil.move(str(legacy / "data"), str(home / "data"))
+        if account is not None:
+            for folder, _, files in os.walk(home / "data"):
+                for path in [folder, *(os.path.join(folder, f) for f in files)]:
+                    os.chown(path, account.pw_uid, account.pw_gid)
+        shutil.rmtree(legacy, ignore_errors=True)
+
+    def _password(self, engine: Engine, home: Path) -> str:
+        """The password the data directory was initialised with (kept beside it), else the
+        project's; state.json is brought in line, so a lost state file loses no data."""
+        secret = (home / SECRET_FILE).read_text().strip() if (home / SECRET_FILE).exists() else ""
+        if secret and (home / "data").is_dir():
+            with self.state.locked() as data:
+                data.setdefault("passwords", {})[engine.name] = secret
+            return secret
+        return self.state.password(engine.name)
+
     def _context(self, engine: Engine, port: int) -> NativeContext:
-        home = self.state.ensure_dir("native", engine.name)
         account = run_as_user()
+        home = self._ensure_home(engine, account)
         ctx = NativeContext(
             engine=engine,
             home=home,
             bins=find_binaries(engine),
             port=port,
             user=engine.default_user,
-            password=self.state.password(engine.name),
+            password=self._password(engine, home),
             database=engine.default_database,
-            # Unix socket paths are limited to ~107 bytes: keep them short and out of the tree.
-            socket_path=f"/tmp/arena-{self.state.id}-{engine.name}.sock",
             account=account,
         )
-        os.chmod(home, 0o700)
-        ctx.chown(home)
-        ctx.first_start = not (ctx.data_dir.exists() and any(ctx.data_dir.iterdir()))
+        if len(ctx.socket_path) > 100:  # sun_path holds 108 bytes
+            raise ArenaError(
+                f"The server socket path {ctx.socket_path} is too long for a Unix socket.",
+                "Set ARENA_NATIVE_ROOT to a shorter directory, e.g. /var/lib/arena.",
+            )
         return ctx
+
+    def _initialise(self, engine: Engine, ctx: NativeContext) -> None:
+        """A complete data directory or none: built in data.init/, renamed when done."""
+        final = ctx.data_dir
+        staging = ctx.home / "data.init"
+        shutil.rmtree(staging, ignore_errors=True)  # what a failed earlier attempt left
+        staging.mkdir(mode=0o700)
+        ctx.chown(staging)
+        ctx.data_dir = staging
+        try:
+            _write_private(ctx.home / SECRET_FILE, ctx.password + "\n")
+            engine.native_initialize(ctx)
+            os.rename(staging, final)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        finally:
+            ctx.data_dir = final
 
     def start(self, engine: Engine, options: StartOptions) -> Endpoint:
         self.check_available(engine)
         ctx = self._context(engine, free_port(options.port))
-        if ctx.first_start:
-            ctx.data_dir.mkdir(mode=0o700, exist_ok=True)
-            ctx.chown(ctx.data_dir)
-            engine.native_initialize(ctx)
-        pid = ctx.spawn(engine.native_command(ctx))
-        endpoint = ctx.endpoint.replace(pid=pid, started_at=time.time())
+        running = self._recorded_server(ctx.home)
+        if running is not None:
+            raise ArenaError(
+                f"{engine.display_name} already runs on this data directory "
+                f"(pid {running.pid}, {ctx.home}).",
+                f"`arena ps` adopts it; `arena down {engine.name}` stops it.",
+            )
+        if not ctx.data_dir.is_dir():
+            self._initialise(engine, ctx)
+        proc = ctx.spawn(engine.native_command(ctx))
+        server = ServerProcess.of(proc.pid, ctx.home / "data")
+        endpoint = ctx.endpoint.replace(
+            pid=proc.pid, started_at=time.time(), extra={**ctx.endpoint.extra, **server.to_dict()}
+        )
+        self._write_server_file(ctx.home, endpoint)
         try:
             WaitForReady(
                 what=f"{engine.display_name} on 127.0.0.1:{ctx.port}",
                 probe=lambda: engine.native_ready(ctx),
                 timeout=engine.start_timeout,
                 hint=f"Full log: {ctx.log_path}",
-                still_running=lambda: pid_alive(pid),
+                still_running=lambda: proc.poll() is None,
                 log_tail=lambda: tail_file(ctx.log_path, 12),
             ).wait()
-            if ctx.first_start:
-                engine.native_bootstrap(ctx)
+            engine.native_bootstrap(ctx)
             version = engine.probe(endpoint)
         except BaseException:
-            self._terminate(engine, pid)
+            self._terminate(engine, server)
+            (ctx.home / SERVER_FILE).unlink(missing_ok=True)
             raise
         return endpoint.replace(version=version)
 
+    def _write_server_file(self, home: Path, endpoint: Endpoint) -> None:
+        record = {
+            "engine": endpoint.engine, "pid": endpoint.pid, "port": endpoint.port,
+            "user": endpoint.user, "database": endpoint.database,
+            "started_at": endpoint.started_at, "extra": endpoint.extra,
+        }  # fmt: skip
+        _write_private(home / SERVER_FILE, json.dumps(record, sort_keys=True))
+
+    def _recorded_server(self, home: Path) -> ServerProcess | None:
+        """The live server arena-server.json names, if that process is verifiably it."""
+        record = _read_json(home / SERVER_FILE)
+        server = ServerProcess.from_record(record.get("pid"), record.get("extra") or {})
+        return server if server is not None and server.is_live() else None
+
+    def discover(self) -> list[Endpoint]:
+        """Native servers of this project that still run, found from their data directories
+        (no state file needed)."""
+        found = []
+        for name, cls in ENGINES.items():
+            if "native" not in cls.runtimes:
+                continue
+            home = self.home(name)
+            if self._recorded_server(home) is None:
+                continue
+            record = _read_json(home / SERVER_FILE)
+            password = self._password(get_engine(name), home)
+            found.append(
+                Endpoint(
+                    engine=name,
+                    runtime=self.name,
+                    host="127.0.0.1",
+                    port=record["port"],
+                    database=record.get("database", ""),
+                    user=record.get("user", ""),
+                    password=password,
+                    pid=record["pid"],
+                    data_dir=str(home),
+                    started_at=record.get("started_at", 0.0),
+                    extra=record.get("extra") or {},
+                )  # fmt: skip
+            )
+        return found
+
+    def _server(self, endpoint: Endpoint) -> ServerProcess | None:
+        data_dir = endpoint.extra.get("data_dir") or os.path.join(endpoint.data_dir or "", "data")
+        return ServerProcess.from_record(endpoint.pid, {**endpoint.extra, "data_dir": data_dir})
+
     def stop(self, endpoint: Endpoint, purge: bool = False) -> None:
-        from arena.engines import get_engine
-
         engine = get_engine(endpoint.engine)
-        self._terminate(engine, endpoint.pid)
-        socket_path = endpoint.extra.get("socket")
-        if socket_path and os.path.exists(socket_path):
-            os.unlink(socket_path)
-        if purge and endpoint.data_dir:
-            shutil.rmtree(endpoint.data_dir, ignore_errors=True)
-
-    def _terminate(self, engine: Engine, pid: int | None, timeout: float = 60.0) -> None:
-        if not pid_alive(pid):
+        home = Path(endpoint.data_dir) if endpoint.data_dir else None
+        if purge and home is not None:
+            # Before anything is signalled: never delete outside the project's data roots.
+            check_purge_path(home, [data_root(self.state), self.state.dir])
+        server = self._server(endpoint)
+        if server is not None and server.is_live():
+            self._terminate(engine, server)
+        if home is None:
             return
-        os.kill(pid, engine.native_stop_signal)
+        still = self._recorded_server(home)
+        if still is not None:
+            # Another server (not the one recorded) runs on this data: stop it too, verified.
+            self._terminate(engine, still)
+        (home / SERVER_FILE).unlink(missing_ok=True)
+        if purge:
+            self.purge_home(home)
+
+    def purge_home(self, home: Path) -> bool:
+        """Delete an engine's data, refusing while a server runs on it."""
+        check_purge_path(home, [data_root(self.state), self.state.dir])
+        running = self._recorded_server(home)
+        if running is not None:
+            raise ArenaError(
+                f"A server (pid {running.pid}) still runs on {home}; its data is not deleted.",
+                "Stop it first: `arena down` (then `arena down --purge`).",
+            )
+        if not home.exists():
+            return False
+        shutil.rmtree(home, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            home.parent.rmdir()  # the project's level, once no engine is left
+        return True
+
+    def purge_leftovers(self, engine_name: str) -> bool:
+        """`down --purge` for an engine already stopped: its data under the data root (and
+        under .arena/native/ from earlier arena versions)."""
+        removed = self.purge_home(self.home(engine_name))
+        legacy = self.state.dir / "native" / engine_name
+        if legacy.is_dir():
+            shutil.rmtree(legacy, ignore_errors=True)
+            removed = True
+        return removed
+
+    def _terminate(self, engine: Engine, server: ServerProcess, timeout: float = 60.0) -> None:
+        if not server.is_live():
+            return
+        server.signal(engine.native_stop_signal)
         deadline = time.monotonic() + timeout
-        while pid_alive(pid):
+        while pid_alive(server.pid):
             if time.monotonic() > deadline:
-                os.kill(pid, signal.SIGKILL)
+                server.signal(signal.SIGKILL)
                 time.sleep(0.2)
                 break
             time.sleep(0.05)
 
     def status(self, engine: Engine, endpoint: Endpoint) -> Health:
-        if not pid_alive(endpoint.pid):
+        server = self._server(endpoint)
+        if server is None or not server.is_live():
             last = tail_file(Path(endpoint.data_dir or ".") / "server.log", 1)
             return Health(endpoint, "crashed", f"process {endpoint.pid} is gone; log: {last}")
         try:
@@ -278,4 +369,4 @@ class NativeRuntime(Runtime):
         return tail_file(Path(endpoint.data_dir or ".") / "server.log", tail)
 
 
-__all__ = ["NativeContext", "NativeRuntime", "ProjectState", "find_binaries", "pid_alive"]
+__all__ = ["NativeContext", "NativeRuntime", "data_root", "find_binaries", "pid_alive"]

@@ -348,7 +348,7 @@ def test_supabase_roles_apply_on_the_standin_postgres(docker_project):
     """The SQL the docker runtime runs after starting supabase/postgres, on a real server:
     idempotent, and `authenticator` then logs in over TCP as PostgREST would."""
     from arena.engines import get_engine
-    from arena.runtime.docker import supabase_roles_sql
+    from arena.engines.supabase import supabase_roles_sql
 
     assert run("up", "postgres", "--runtime", "docker").exit_code == 0
     endpoint = docker_project.endpoint("postgres")

@@ -20,7 +20,8 @@ import sqlglot
 import yaml
 
 from arena.engines import ENGINES, get_engine
-from arena.engines.supabase import SUPABASE_ROLES_SQL
+from arena.engines.sqlserver import create_database_sql as sqlserver_create_database
+from arena.engines.supabase import SUPABASE_ROLES_SQL, supabase_roles_sql
 from arena.errors import ArenaError
 from arena.models import Endpoint, StartOptions
 from arena.runtime import compose
@@ -32,8 +33,6 @@ from arena.runtime.docker import (
     jwt_secret,
     password_env,
     render_plan,
-    sqlserver_create_database,
-    supabase_roles_sql,
 )
 from arena.state import ProjectState
 from tests.conftest import fresh_database
