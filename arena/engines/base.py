@@ -319,6 +319,8 @@ class Engine:
     # A rough on-disk cost of one narrow row with its indexes, used to refuse a scale the
     # free disk cannot hold before anything is written.
     bytes_per_row_estimate: ClassVar[int] = 120
+    # How a recursive CTE opens (SQL Server has no RECURSIVE keyword).
+    recursive_with: ClassVar[str] = "WITH RECURSIVE"
 
     def explain(self, conn: Any, select: str) -> str:
         """The engine's plan for `select`, as text (JSON where the engine offers it)."""

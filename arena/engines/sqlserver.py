@@ -145,6 +145,7 @@ class SqlServer(Engine):
     # https://learn.microsoft.com/sql/t-sql/language-elements/save-transaction-transact-sql
     savepoint_template = "SAVE TRANSACTION {name}"
     release_savepoint_template = ""  # a savepoint lives until the transaction ends
+    recursive_with = "WITH"  # a CTE that names itself is recursive
 
     def explain(self, conn: Any, select: str) -> str:
         # https://learn.microsoft.com/sql/t-sql/statements/set-showplan-xml-transact-sql
