@@ -154,7 +154,11 @@ def build(schemas: list[Schema], counts: dict[str, int]) -> Shape:
             if c.name not in indexed_any and (table.name, c.name) not in fk_cols
             and c.logical in PLAIN_TYPES and not c.generated
         ]  # fmt: skip
-        score = (bool(indexed), bool(plain), counts.get(table.name, 0), table.name)
+        numeric = any(
+            c.logical in ("int", "decimal", "float", "smallint") and c.name != pk
+            and (table.name, c.name) not in fk_cols for c in table.columns
+        )  # fmt: skip
+        score = (bool(indexed), bool(plain), numeric, counts.get(table.name, 0), table.name)
         if best is None or score > best[0]:
             best = (score, table, indexed, plain)
     if best is None:

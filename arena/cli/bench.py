@@ -109,7 +109,7 @@ def render(category: str, rows: list[dict[str, Any]], engines: list[str]) -> Non
     for row in rows:
         table.setdefault((row["case"], row["scale"]), {})[row["engine"]] = cell(row)
     console.table(
-        [[case, f"{scale:,}" if scale else "data", *(cells.get(e, "") for e in engines)]
+        [[case, f"{scale:,}" if scale else "data", *(cells.get(e, "n/a: not offered") for e in engines)]
          for (case, scale), cells in table.items()],
         ["case", "scale", *engines],
     )  # fmt: skip

@@ -123,8 +123,8 @@ def delete_cases(ctx: Context, rows: list[tuple]) -> list[Case]:
              op=lambda: ctx.ex(e.truncate_template.format(table=q(state["table"]))) or len(rows),
              metrics=reclaimed),
         Case("delete_cascade", setup=load_cascade, repeatable=False, rows_per_op=len(rows),
-             op=lambda: ctx.ex(f"DELETE FROM {q(state['parent'])}")
-             or scratch.count(ctx, state["child"]) or len(rows)),
+             op=lambda: ctx.ex(f"DELETE FROM {q(state['parent'])}") or len(rows),
+             metrics=lambda: {"child_rows_left": scratch.count(ctx, state["child"])}),
     ]  # fmt: skip
 
 
@@ -137,27 +137,32 @@ def reader_case(ctx: Context, rows: list[tuple]) -> Case:
         state["table"] = scratch.create(ctx, "contended")
 
     def op() -> dict:
-        stop = threading.Event()
+        stop, ready = threading.Event(), threading.Event()
         waits: list[float] = []
 
         def reader() -> None:
-            conn = ctx.connect()
+            conn = ctx.connect()  # in its own thread: SQLite binds a connection to one
             try:
                 sql = f"SELECT COUNT(*) FROM {ctx.engine.quote(state['table'])}"
+                ready.set()
                 while not stop.is_set():
                     started = time.perf_counter()
                     ctx.q(sql, conn=conn)
                     waits.append(time.perf_counter() - started)
             finally:
+                ready.set()
                 conn.close()
 
         thread = threading.Thread(target=reader, daemon=True)
         thread.start()
+        ready.wait(timeout=30)
+        started = time.perf_counter()
         scratch.insert_batches(ctx, state["table"], rows)
+        elapsed = time.perf_counter() - started
         stop.set()
         thread.join(timeout=30)
         return {
-            "rows": len(rows), "reader_queries": len(waits),
+            "rows": len(rows), "reader_queries": len(waits), "seconds_per_unit": elapsed,
             "reader_max_ms": round(max(waits, default=0) * 1000, 2),
         }  # fmt: skip
 

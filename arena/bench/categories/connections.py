@@ -3,6 +3,7 @@ of 1/2/4/8/16 sessions: queries/s per pool size."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 
@@ -41,33 +42,36 @@ def cases(ctx: Context, scale: int | None) -> list[Case]:
 def pooled(ctx: Context, size: int, work: list[str]) -> dict:
     """WORK queries over `size` sessions opened beforehand (the pool), timed from the first
     query to the last."""
-    conns = [ctx.connect() for _ in range(size)]
     barrier = threading.Barrier(size + 1)
     errors: list[BaseException] = []
 
-    def run(conn, share: list[str]) -> None:
-        barrier.wait(timeout=30)
+    def run(share: list[str]) -> None:
+        # Each session opens in its own thread (SQLite binds a connection to one), before
+        # the barrier: the pool is warm when the clock starts.
+        conn = None
         try:
+            conn = ctx.connect()
+            barrier.wait(timeout=60)
             for sql in share:
                 ctx.q(sql, conn=conn)
         except BaseException as exc:  # re-raised below, in the measuring thread
             errors.append(exc)
+            barrier.abort()
+        finally:
+            if conn is not None:
+                conn.close()
 
-    threads = [
-        threading.Thread(target=run, args=(conn, work[i::size]), daemon=True)
-        for i, conn in enumerate(conns)
-    ]
-    try:
-        for t in threads:
-            t.start()
-        barrier.wait(timeout=30)
-        started = time.perf_counter()
-        for t in threads:
-            t.join(timeout=120)
-        elapsed = time.perf_counter() - started
-    finally:
-        for conn in conns:
-            conn.close()
+    threads = [threading.Thread(target=run, args=(work[i::size],), daemon=True)
+               for i in range(size)]  # fmt: skip
+    for t in threads:
+        t.start()
+    # A broken barrier means a session failed to connect: its error is raised below.
+    with contextlib.suppress(threading.BrokenBarrierError):
+        barrier.wait(timeout=60)
+    started = time.perf_counter()
+    for t in threads:
+        t.join(timeout=120)
+    elapsed = time.perf_counter() - started
     if errors:
         raise errors[0]
     return {
