@@ -76,6 +76,9 @@ class Context:
         self.options = options
         self.conn = engine.connect(endpoint)
         self.scratch_made: set[str] = set()
+        # This engine's own tables by name: the shape is read from the first engine's
+        # schema, and a table's namespace (public, dbo, none) is each engine's own.
+        self.own_tables: dict[str, Any] = {}
 
     @property
     def name(self) -> str:
@@ -106,7 +109,7 @@ class Context:
         """A quoted table reference for a schema Table or a scratch table name."""
         if isinstance(table, str):
             return self.engine.quote(table)
-        return self.engine.table_ref(table)
+        return self.engine.table_ref(self.own_tables.get(table.name, table))
 
     def c(self, column: Any) -> str:
         return self.engine.quote(column if isinstance(column, str) else column.name)

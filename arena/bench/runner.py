@@ -81,10 +81,7 @@ def user_schema(target: Target) -> Schema:
 
 
 def row_counts(ctx: Context, schema: Schema) -> dict[str, int]:
-    return {
-        t.name: int(ctx.q(f"SELECT COUNT(*) FROM {ctx.engine.table_ref(t)}")[0][0])
-        for t in schema.tables
-    }
+    return {t.name: int(ctx.q(f"SELECT COUNT(*) FROM {ctx.t(t)}")[0][0]) for t in schema.tables}
 
 
 def run_bench(
@@ -102,12 +99,15 @@ def run_bench(
     try:
         first = targets[0]
         probe = Context(first.engine, first.endpoint, shape_mod.build(schemas, {}), options)
+        probe.own_tables = {t.name: t for t in schemas[0].tables}
         contexts.append(probe)
         counts0 = row_counts(probe, schemas[0])
         shape = shape_mod.build(schemas, counts0)
         probe.shape = shape
         for target in targets[1:]:
             contexts.append(Context(target.engine, target.endpoint, shape, options))
+        for ctx, schema in zip(contexts, schemas, strict=True):
+            ctx.own_tables = {t.name: t for t in schema.tables}
         report = BenchReport(
             folder.run_id, str(folder.path), categories, scales,
             {t.name: t.version for t in targets}, {},
