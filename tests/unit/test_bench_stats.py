@@ -12,7 +12,7 @@ def test_summary_fields():
     assert s.median == 3.0
     assert (s.min, s.max, s.n) == (1.0, 5.0, 5)
     assert s.ci_low <= s.median <= s.ci_high
-    assert 1.0 <= s.ci_low and s.ci_high <= 5.0
+    assert s.ci_low >= 1.0 and s.ci_high <= 5.0
     assert s.stddev == pytest.approx(1.5811, rel=1e-3)
 
 
