@@ -200,6 +200,13 @@ def compare_engines(per_engine: list[list[CaseResult]]) -> list[dict[str, Any]]:
     for results in per_engine:
         for r in results:
             by_case.setdefault(r.case, []).append(r)
+    engines = [results[0].engine for results in per_engine if results]
+    for results in by_case.values():  # e.g. an isolation level one engine does not have
+        first, present = results[0], {r.engine for r in results}
+        for engine in engines:
+            if engine not in present:
+                why = f"n/a: {engine} has no such case (capability missing)"
+                results.append(CaseResult(first.category, first.case, first.scale, engine, na=why))
     for results in by_case.values():
         measured = {r.engine: r.summary for r in results if r.summary is not None}
         comparisons = compare(measured)
