@@ -180,3 +180,23 @@ def test_scale_larger_than_free_disk_refused(servers: ProjectState):
     assert not (servers.root / ".arena" / "results").exists() or not any(
         (servers.root / ".arena" / "results").glob("bench-*")
     )
+
+
+@pytest.mark.parametrize("local_infile", [1, 0])
+def test_mysql_bulk_path_with_and_without_local_infile(servers: ProjectState, local_infile):
+    """The bulk hook through LOAD DATA LOCAL (tabs and backslashes escaped), and its negative
+    control: a server with local_infile off refuses it; the same rows arrive by INSERTs."""
+    with fresh_database("mariadb", servers, "arena_bench_infile") as (engine, endpoint):
+        admin = engine.connect(endpoint)
+        conn = engine.connect(endpoint)
+        try:
+            engine.execute(endpoint, "CREATE TABLE t (id int PRIMARY KEY, label varchar(20))")
+            admin.cursor().execute(f"SET GLOBAL local_infile = {local_infile}")
+            rows = [(i, f"tab\there \\{i}") for i in range(1, 301)] + [(301, None)]
+            engine.bulk_insert(conn, engine.quote("t"), ["id", "label"], rows)
+        finally:
+            admin.cursor().execute("SET GLOBAL local_infile = 1")
+            admin.close()
+            conn.close()
+        _, back = engine.execute(endpoint, "SELECT id, label FROM t ORDER BY id")
+        assert back == rows
