@@ -356,6 +356,10 @@ class Engine:
         """Statements making this session give up on a lock after `seconds`."""
         return []
 
+    def create_table_as_sql(self, table_sql: str, select: str) -> str:
+        """A new table holding the rows of `select` (no keys or indexes are copied)."""
+        return f"CREATE TABLE {table_sql} AS {select}"
+
     def __repr__(self) -> str:
         return f"<Engine {self.name}>"
 

@@ -193,6 +193,11 @@ class SqlServer(Engine):
     def lock_timeout_sql(self, seconds: float) -> list[str]:
         return [f"SET LOCK_TIMEOUT {int(seconds * 1000)}"]
 
+    def create_table_as_sql(self, table_sql: str, select: str) -> str:
+        # https://learn.microsoft.com/sql/t-sql/queries/select-into-clause-transact-sql
+        head, _, rest = select.partition(" FROM ")
+        return f"{head} INTO {table_sql} FROM {rest}"
+
 
 _NATIVE_ERROR = re.compile(r"\((\d+)\) \(SQL\w+\)")
 

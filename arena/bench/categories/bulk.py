@@ -1,7 +1,9 @@
 """Writes at each scale, on bench-owned copies: single-row, multi-row batch and the engine's
 bulk path, without and with a secondary index + FK; updates (conditional vs unconditional,
 one vs several columns, with and without an index); deletes (conditional, truncate, cascade
-through an FK). Database size growth and space reclaimed; a concurrent reader's waits."""
+through an FK). Database size growth and space reclaimed; a concurrent reader's waits. And a
+copy of the user's largest keyed table: the copy, an update and a delete on it (the user's
+tables themselves are only read)."""
 
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ def cases(ctx: Context, scale: int | None) -> list[Case]:
     out += update_cases(ctx, rows)
     out += delete_cases(ctx, rows)
     out.append(reader_case(ctx, rows))
+    out += copy_cases(ctx, n)
     return out
 
 
@@ -168,3 +171,31 @@ def reader_case(ctx: Context, rows: list[tuple]) -> Case:
 
     return Case("insert_batch_with_reader", op=op, setup=setup, repeatable=False,
                 rows_per_op=len(rows))  # fmt: skip
+
+
+def copy_cases(ctx: Context, n: int) -> list[Case]:
+    """On a copy of the user's subject table (its first `n` rows, real column types): the
+    server-side copy itself, an update of its non-indexed column, a conditional delete."""
+    shape, e = ctx.shape, ctx.engine
+    if shape.subject is None or shape.plain is None:
+        return [Case("copy_subject", na="n/a: no table with a single-column integer key")]
+    copy = ctx.scratch("copy")
+    pk, plain = ctx.c(shape.pk), ctx.c(shape.plain)
+    select = e.limit(f"SELECT * FROM {ctx.t(shape.subject)} ORDER BY {pk}", n)
+    create = e.create_table_as_sql(e.quote(copy), select)
+    rows = min(n, shape.counts.get(shape.subject.name, n))
+    tenth = sum(1 for i in range(1, rows + 1) if i % 10 == 0)  # approximate: keys from 1
+
+    def fresh() -> None:
+        ctx.drop(copy)
+        ctx.ex(create)
+
+    return [
+        Case("copy_subject", setup=lambda: ctx.drop(copy), op=lambda: ctx.ex(create) or rows,
+             repeatable=False, rows_per_op=rows,
+             metrics=lambda: {"table": shape.subject.name, "rows": rows}),
+        Case("update_copy", setup=fresh, repeatable=False, rows_per_op=rows,
+             op=lambda: ctx.ex(f"UPDATE {e.quote(copy)} SET {plain} = {plain}") or rows),
+        Case("delete_copy_where", setup=fresh, repeatable=False, rows_per_op=tenth,
+             op=lambda: ctx.ex(f"DELETE FROM {e.quote(copy)} WHERE {pk} % 10 = 0") or tenth),
+    ]  # fmt: skip
