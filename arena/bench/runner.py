@@ -166,6 +166,10 @@ def run_category(ctx: Context, category: str, module: Any, scale: int | None) ->
         cases: list[Case] = module.cases(ctx, scale)
     except ctx.engine.driver_errors() as exc:
         return [CaseResult(category, "(setup)", scale, ctx.name, error=error_text(exc))]
+    except Exception as exc:  # keep the other categories' numbers
+        return [
+            CaseResult(category, "(setup)", scale, ctx.name, error=f"{type(exc).__name__}: {exc}")
+        ]
     results = []
     for case in cases:
         result = CaseResult(category, case.name, scale, ctx.name, na=case.na)
@@ -181,6 +185,9 @@ def run_category(ctx: Context, category: str, module: Any, scale: int | None) ->
                 result.counters.update(counters)
             except ctx.engine.driver_errors() as exc:
                 result.error = f"{ctx.engine.classify_error(exc)}: {error_text(exc)}"
+                _recover(ctx)
+            except Exception as exc:  # one broken case must not lose the others' numbers
+                result.error = f"{type(exc).__name__}: {exc}"
                 _recover(ctx)
         results.append(result)
     return results
