@@ -39,7 +39,9 @@ class Case:
     iterations: int = 1
     explain: str | None = None  # a SELECT whose plan is captured once, with a verdict
     na: str | None = None  # why this engine or schema cannot run it
-    rows_per_op: int | None = None  # rows written per op, for rows/s
+    rows_per_op: int | None = None  # units per op, for a rate from the median: rows/s
+    rate_label: str = "rows"  # what rows_per_op counts: the rate is "<label>_per_s"
+    summed: tuple[str, ...] = ()  # counters added up over the repeats (commits, aborts)
     metrics: Callable[[], dict[str, Any]] | None = None  # extra numbers after the repeats
     # False: one op per repeat whatever --iterations/--duration say (it needs its setup).
     repeatable: bool = True
@@ -161,11 +163,17 @@ def measure(case: Case, options: Options) -> tuple[list[float], dict[str, Any]]:
             own = out.get("seconds_per_unit") if isinstance(out, dict) else None
             samples.append(own if own is not None else elapsed / done)
         if isinstance(out, dict):
-            counters = dict(out)
+            previous, counters = counters, dict(out)
+            if index > options.warmup:
+                for key in case.summed:
+                    counters[key] = counters.get(key, 0) + previous.get(key, 0)
         elif isinstance(out, int):
             counters = {"rows": out}
+    counters.pop("seconds_per_unit", None)
     if case.rows_per_op and samples:
-        counters["rows_per_s"] = round(case.rows_per_op / summarize(samples).median)
+        median = summarize(samples).median
+        rate = case.rows_per_op / median if median > 0 else float("inf")
+        counters[f"{case.rate_label}_per_s"] = round(rate, 1) if rate < 100 else round(rate)
     if case.metrics:
         counters.update(case.metrics())
     return samples, counters
