@@ -137,7 +137,7 @@ class Context:
 
 def measure(case: Case, options: Options) -> tuple[list[float], dict[str, Any]]:
     """Seconds per op for each repeat (warmup runs are not kept), and the counters the last
-    repeat's last op returned."""
+    repeat's last op returned (those named in case.summed added up over the repeats)."""
     counters: dict[str, Any] = {}
     iterations = (options.iterations or case.iterations) if case.repeatable else 1
     budget = None
@@ -170,9 +170,9 @@ def measure(case: Case, options: Options) -> tuple[list[float], dict[str, Any]]:
         elif isinstance(out, int):
             counters = {"rows": out}
     counters.pop("seconds_per_unit", None)
-    if case.rows_per_op and samples:
-        median = summarize(samples).median
-        rate = case.rows_per_op / median if median > 0 else float("inf")
+    median = summarize(samples).median if samples else 0.0
+    if case.rows_per_op and median > 0:
+        rate = case.rows_per_op / median
         counters[f"{case.rate_label}_per_s"] = round(rate, 1) if rate < 100 else round(rate)
     if case.metrics:
         counters.update(case.metrics())
