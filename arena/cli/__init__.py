@@ -29,6 +29,7 @@ COMMANDS = {
     "load": "arena.cli.load:load",
     "worker": "arena.cli.load:worker",
     "report": "arena.cli.report:report",
+    "bench": "arena.cli.bench:bench",
 }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import signal
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -328,6 +329,64 @@ class Engine:
     # executemany: booleans as 0/1 and dates/times/timestamps as ISO text (no native types).
     python_bool_as_int: ClassVar[bool] = False
     python_temporal_as_text: ClassVar[bool] = False
+
+    # -- bench hooks (arena/bench/: plans, sizes, streaming, bulk path, transactions) ------
+    # Read by `arena bench`; each hook is documented here once, with its default.
+
+    # Prefix that turns a SELECT into its plan, as rows of text (or one JSON document).
+    explain_prefix: ClassVar[str] = "EXPLAIN "
+    # What the engine's fastest client-side load path is called in reports.
+    bulk_path_name: ClassVar[str] = "executemany"
+    # Statements that open and close an explicit transaction on an autocommit session.
+    begin_sql: ClassVar[str] = "BEGIN"
+    # Savepoints: set and release; "" when the engine has no RELEASE (SQL Server).
+    savepoint_template: ClassVar[str] = "SAVEPOINT {name}"
+    release_savepoint_template: ClassVar[str] = "RELEASE SAVEPOINT {name}"
+    # Empties a table without logging each row; {table} is the quoted table.
+    truncate_template: ClassVar[str] = "TRUNCATE TABLE {table}"
+    # A rough on-disk cost of one narrow row with its indexes, used to refuse a scale the
+    # free disk cannot hold before anything is written.
+    bytes_per_row_estimate: ClassVar[int] = 120
+    # How a recursive CTE opens (SQL Server has no RECURSIVE keyword).
+    recursive_with: ClassVar[str] = "WITH RECURSIVE"
+
+    def explain(self, conn: Any, select: str) -> str:
+        """The engine's plan for `select`, as text (JSON where the engine offers it)."""
+        cur = conn.cursor()
+        cur.execute(self.explain_prefix + select)
+        return "\n".join(" | ".join(str(v) for v in row) for row in cur.fetchall())
+
+    def plan_verdict(self, plan: str) -> str:
+        """ "index" when the plan reads the table through an index, "scan" when it reads
+        every row (a full index scan counts as a scan), "unknown" otherwise."""
+        return "unknown"
+
+    def relation_size(self, conn: Any, tables: list[str]) -> int | None:
+        """Bytes on disk of `tables` (data and indexes); None when the engine cannot say."""
+        return None
+
+    def stream_rows(self, conn: Any, select: str, batch: int = 2000) -> Iterator[tuple]:
+        """Rows of `select` fetched as they come (server-side cursor / unbuffered), never
+        all held by the client at once."""
+        cur = conn.cursor()
+        cur.execute(select)
+        while rows := cur.fetchmany(batch):
+            yield from rows
+
+    def bulk_insert(self, conn: Any, table_sql: str, columns: list[str], rows: list[tuple]) -> None:
+        """Load `rows` through the engine's bulk path (see bulk_path_name)."""
+        cols = ", ".join(self.quote(c) for c in columns)
+        marks = ", ".join([self.placeholder] * len(columns))
+        cur = conn.cursor()
+        cur.executemany(f"INSERT INTO {table_sql} ({cols}) VALUES ({marks})", rows)
+
+    def lock_timeout_sql(self, seconds: float) -> list[str]:
+        """Statements making this session give up on a lock after `seconds`."""
+        return []
+
+    def create_table_as_sql(self, table_sql: str, select: str) -> str:
+        """A new table holding the rows of `select` (no keys or indexes are copied)."""
+        return f"CREATE TABLE {table_sql} AS {select}"
 
     def __repr__(self) -> str:
         return f"<Engine {self.name}>"

@@ -139,3 +139,68 @@ class Postgres(Engine):
     copy_true, copy_false = b"t", b"f"
     copy_timestamptz_suffix = b"+00"
     copy_bytes_prefix = "\\\\x"  # bytea hex format, its backslash escaped for COPY text
+
+    # -- bench hooks (arena/bench/: plans, sizes, streaming, bulk path, transactions) ------
+    # https://www.postgresql.org/docs/current/sql-explain.html
+    explain_prefix = "EXPLAIN (FORMAT JSON) "
+    bulk_path_name = "COPY"
+
+    def explain(self, conn: Any, select: str) -> str:
+        import json
+
+        cur = conn.cursor()
+        cur.execute(self.explain_prefix + select)
+        plan = cur.fetchone()[0]
+        return plan if isinstance(plan, str) else json.dumps(plan)
+
+    def plan_verdict(self, plan: str) -> str:
+        import json
+
+        nodes: list[str] = []
+
+        def walk(node: Any) -> None:
+            if isinstance(node, dict):
+                if "Node Type" in node:
+                    nodes.append(node["Node Type"])
+                for value in node.values():
+                    walk(value)
+            elif isinstance(node, list):
+                for value in node:
+                    walk(value)
+
+        walk(json.loads(plan))
+        if "Seq Scan" in nodes:
+            return "scan"
+        if any(n.startswith(("Index", "Bitmap")) for n in nodes):
+            return "index"
+        return "unknown"
+
+    def relation_size(self, conn: Any, tables: list[str]) -> int | None:
+        cur = conn.cursor()
+        cur.execute(
+            "SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = current_schema() AND c.relname = ANY(%s)",
+            (list(tables),),
+        )
+        return int(cur.fetchone()[0])
+
+    def stream_rows(self, conn: Any, select: str, batch: int = 2000):
+        # A named (server-side) cursor lives inside a transaction.
+        # https://www.psycopg.org/psycopg3/docs/advanced/cursors.html#server-side-cursors
+        with conn.transaction():
+            cur = conn.cursor(name="arena_bench_stream")
+            cur.itersize = batch
+            cur.execute(select)
+            yield from cur
+            cur.close()
+
+    def bulk_insert(self, conn: Any, table_sql: str, columns: list[str], rows: list[tuple]) -> None:
+        cols = ", ".join(self.quote(c) for c in columns)
+        cur = conn.cursor()
+        with cur.copy(f"COPY {table_sql} ({cols}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+    def lock_timeout_sql(self, seconds: float) -> list[str]:
+        return [f"SET lock_timeout = '{int(seconds * 1000)}ms'"]

@@ -153,6 +153,65 @@ class SqlServer(Engine):
     # pyodbc binds a float to DECIMAL(p,s) lossily; Decimal keeps every digit.
     python_exact_decimals = True
 
+    # -- bench hooks (arena/bench/: plans, sizes, streaming, bulk path, transactions) ------
+    bulk_path_name = "fast_executemany"
+    begin_sql = "BEGIN TRANSACTION"
+    # https://learn.microsoft.com/sql/t-sql/language-elements/save-transaction-transact-sql
+    savepoint_template = "SAVE TRANSACTION {name}"
+    release_savepoint_template = ""  # a savepoint lives until the transaction ends
+    recursive_with = "WITH"  # a CTE that names itself is recursive
+
+    def explain(self, conn: Any, select: str) -> str:
+        # https://learn.microsoft.com/sql/t-sql/statements/set-showplan-xml-transact-sql
+        cur = conn.cursor()
+        cur.execute("SET SHOWPLAN_XML ON")
+        try:
+            cur.execute(select)
+            return "".join(str(row[0]) for row in cur.fetchall())
+        finally:
+            cur.execute("SET SHOWPLAN_XML OFF")
+
+    def plan_verdict(self, plan: str) -> str:
+        ops = re.findall(r'PhysicalOp="([^"]+)"', plan)
+        if any(op.endswith("Scan") for op in ops):  # Table Scan, (Clustered) Index Scan
+            return "scan"
+        return "index" if any(op.endswith("Seek") for op in ops) else "unknown"
+
+    def relation_size(self, conn: Any, tables: list[str]) -> int | None:
+        # https://learn.microsoft.com/sql/relational-databases/system-stored-procedures/sp-spaceused-transact-sql
+        cur = conn.cursor()
+        total = 0
+        for table in tables:
+            cur.execute("EXEC sp_spaceused ?", (table,))
+            reserved = str(cur.fetchone()[2])  # name, rows, reserved "123 KB", data, ...
+            total += int(reserved.split()[0]) * 1024
+        return total
+
+    def bulk_insert(self, conn: Any, table_sql: str, columns: list[str], rows: list[tuple]) -> None:
+        # Parameter arrays in one round trip, committed once.
+        # https://github.com/mkleehammer/pyodbc/wiki/Features-beyond-the-DB-API#fast_executemany
+        cols = ", ".join(self.quote(c) for c in columns)
+        marks = ", ".join("?" * len(columns))
+        conn.autocommit = False
+        try:
+            cur = conn.cursor()
+            cur.fast_executemany = True
+            cur.executemany(f"INSERT INTO {table_sql} ({cols}) VALUES ({marks})", rows)
+            conn.commit()
+        except BaseException:
+            conn.rollback()
+            raise
+        finally:
+            conn.autocommit = True
+
+    def lock_timeout_sql(self, seconds: float) -> list[str]:
+        return [f"SET LOCK_TIMEOUT {int(seconds * 1000)}"]
+
+    def create_table_as_sql(self, table_sql: str, select: str) -> str:
+        # https://learn.microsoft.com/sql/t-sql/queries/select-into-clause-transact-sql
+        head, _, rest = select.partition(" FROM ")
+        return f"{head} INTO {table_sql} FROM {rest}"
+
 
 _NATIVE_ERROR = re.compile(r"\((\d+)\) \(SQL\w+\)")
 
