@@ -35,6 +35,8 @@ class Family:
     rollback: str = "ROLLBACK"
     # Session setup: the engine's own lock-wait timeout in seconds ({seconds}), or None.
     lock_timeout: str | None = None
+    # Whether writers lock rows (False: one writer at a time, so no row-order deadlock).
+    row_locks: bool = True
     # Whether DDL runs inside a transaction and rolls back with it.
     transactional_ddl: bool = True
     savepoint: str = "SAVEPOINT {name}"
@@ -44,8 +46,9 @@ class Family:
     patterns: tuple[tuple[str, str], ...] = ()
     # Regexes finding the constraint name in a message (first group).
     name_patterns: tuple[str, ...] = ()
-    # How the deadlock detector is described to the user (its delay setting).
+    # The setting that decides when a deadlock (or a busy wait) is noticed, and how to read it.
     deadlock_setting: str = ""
+    deadlock_setting_query: str | None = None
 
 
 FAMILIES: dict[str, Family] = {
@@ -60,6 +63,7 @@ FAMILIES: dict[str, Family] = {
         },  # fmt: skip
         patterns=(("^08", "connection_lost"),),
         deadlock_setting="deadlock_timeout",
+        deadlock_setting_query="SHOW deadlock_timeout",
     ),
     "mysql": Family(
         levels=("READ UNCOMMITTED", "READ COMMITTED", "REPEATABLE READ", "SERIALIZABLE"),
@@ -82,11 +86,13 @@ FAMILIES: dict[str, Family] = {
             r"Field '([^']+)' doesn't have a default",
         ),
         deadlock_setting="innodb_deadlock_detect",
+        deadlock_setting_query="SELECT @@innodb_deadlock_detect",
     ),
     "sqlite": Family(
         # One writer at a time; readers in WAL mode see a snapshot: serializable only.
         levels=("SERIALIZABLE",),
         begin=("BEGIN",),
+        row_locks=False,
         lock_timeout="PRAGMA busy_timeout = {millis}",
         codes={"SQLITE_BUSY_SNAPSHOT": "serialization", "SQLITE_BUSY": "lock_timeout"},
         patterns=(
@@ -102,6 +108,7 @@ FAMILIES: dict[str, Family] = {
             r"(?:UNIQUE|NOT NULL) constraint failed: (\S+)",
         ),
         deadlock_setting="busy_timeout",
+        deadlock_setting_query="PRAGMA busy_timeout",
     ),
     "sqlserver": Family(
         levels=(

@@ -43,6 +43,8 @@ class StepResult:
     error_kind: str | None = None
     error: str | None = None
     elapsed_ms: float = 0.0
+    submitted: float = 0.0  # perf_counter when the script gave it to its session
+    finished: float = 0.0  # perf_counter when it returned or failed
     done: threading.Event = field(default_factory=threading.Event, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -104,7 +106,7 @@ class Session:
             pass
 
     def submit(self, step: Step) -> StepResult:
-        result = StepResult(step.session, step.sql, step.label)
+        result = StepResult(step.session, step.sql, step.label, submitted=time.perf_counter())
         self._inbox.put(result)
         return result
 
@@ -143,7 +145,8 @@ class Session:
             result.error = error_text(exc)
             self._abandon()
         finally:
-            result.elapsed_ms = (time.perf_counter() - started) * 1000
+            result.finished = time.perf_counter()
+            result.elapsed_ms = (result.finished - started) * 1000
 
     def _abandon(self) -> None:
         """A failed statement ends the transaction here: the judge treats it as aborted."""
