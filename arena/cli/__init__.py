@@ -29,6 +29,7 @@ COMMANDS = {
     "load": "arena.cli.load:load",
     "worker": "arena.cli.load:worker",
     "report": "arena.cli.report:report",
+    "run": "arena.cli.run:run",
 }
 
 

@@ -199,6 +199,8 @@ def cell(verdicts: dict[str, dict]) -> str:
 
 
 def actual_level(row: dict[str, str]) -> str:
+    if any(col not in row for col in COLUMNS):
+        return "- (not every anomaly tested)"
     for name, required in LEVEL_REQUIREMENTS:
         if all(row.get(col) == "prevented" for col in required):
             return name
