@@ -185,7 +185,11 @@ def probe_table(p: Prober, table: Any) -> list[Attempt]:
         out.append(p.attempt(a, table, key, [row], EXPECTED_KIND[kind]))
 
     if table.primary_key:
-        rewrite("primary key", "PRIMARY KEY", dict(zip(key, first, strict=True)))
+        # A copy of an existing row: an UPDATE of a referenced key would trip the FK first.
+        cols = ", ".join(q(c.name) for c in table.columns if not c.generated)
+        a = Attempt(name, "primary key", "PRIMARY KEY",
+                    f"INSERT INTO {ref} ({cols}) SELECT {cols} FROM {ref} WHERE {p.where(key, first)}")  # fmt: skip
+        out.append(p.attempt(a, table, key, [first], "unique"))
     for u in table.uniques:
         if u.where:
             out.append(Attempt(name, "unique", u.name, reason=f"partial (WHERE {u.where})"))
@@ -218,7 +222,9 @@ def probe_table(p: Prober, table: Any) -> list[Attempt]:
         else:
             rewrite("check", check.name, {column.name: value})
     for column in table.columns:
-        if not column.nullable and not column.generated:
+        # Key columns are NOT NULL by being the key (the PRIMARY KEY attempt covers them;
+        # SQLite answers NULL in a rowid key with "datatype mismatch", not a NOT NULL error).
+        if not column.nullable and not column.generated and column.name not in key:
             rewrite("not null", f"{column.name} NOT NULL", {column.name: None})
     return out
 
