@@ -31,7 +31,9 @@ NUMERIC = {"smallint", "int", "bigint", "decimal", "float"}
 @dataclass
 class Attempt:
     table: str
-    kind: str  # primary key | unique | foreign key | fk delete | fk delete cascade | check | not null
+    kind: (
+        str  # primary key | unique | foreign key | fk delete | fk delete cascade | check | not null
+    )
     constraint: str
     sql: str = ""
     outcome: str = "skipped"  # refused | silently accepted | cascaded | skipped | error
@@ -157,7 +159,9 @@ def bad_value(column: Any, check: Any) -> Any:
 
 def orphan_value(prober: Prober, parent: Any, ref_column: str, logical: str) -> Any:
     if logical in NUMERIC:
-        top = prober.query(f"SELECT MAX({prober.engine.quote(ref_column)}) FROM {prober.ref(parent)}")
+        top = prober.query(
+            f"SELECT MAX({prober.engine.quote(ref_column)}) FROM {prober.ref(parent)}"
+        )
         return int(top[0][0] or 0) + 1_000_003
     if logical in ("varchar", "text", "char"):
         return "zz-arena-orphan"
@@ -181,7 +185,9 @@ def probe_table(p: Prober, table: Any) -> list[Attempt]:
 
     def rewrite(kind: str, constraint: str, sets: dict[str, Any], row: tuple = second) -> None:
         assignments = ", ".join(f"{q(c)} = {p.engine.literal(_plain(v))}" for c, v in sets.items())
-        a = Attempt(name, kind, constraint, f"UPDATE {ref} SET {assignments} WHERE {p.where(key, row)}")
+        a = Attempt(
+            name, kind, constraint, f"UPDATE {ref} SET {assignments} WHERE {p.where(key, row)}"
+        )
         out.append(p.attempt(a, table, key, [row], EXPECTED_KIND[kind]))
 
     if table.primary_key:
@@ -218,7 +224,9 @@ def probe_table(p: Prober, table: Any) -> list[Attempt]:
         column = table.column(check.column) if check.column else None
         value = bad_value(column, check) if column else None
         if value is None:
-            out.append(Attempt(name, "check", check.name, reason=f"cannot invert {check.expression}"))
+            out.append(
+                Attempt(name, "check", check.name, reason=f"cannot invert {check.expression}")
+            )
         else:
             rewrite("check", check.name, {column.name: value})
     for column in table.columns:
@@ -253,7 +261,9 @@ def probe_parent_delete(p: Prober, child: Any, fk: Any, parent: Any) -> Attempt:
         return a
     cond = p.where(fk.ref_columns, used[0])
     a.sql = f"DELETE FROM {p.ref(parent)} WHERE {cond}"
-    touched = p.query(f"SELECT {', '.join(p.engine.quote(c) for c in pkey)} FROM {p.ref(parent)} WHERE {cond}")
+    touched = p.query(
+        f"SELECT {', '.join(p.engine.quote(c) for c in pkey)} FROM {p.ref(parent)} WHERE {cond}"
+    )
     child_where = p.where(fk.columns, used[0])
 
     def children_gone() -> bool:
@@ -288,9 +298,13 @@ def summarise(attempts: list[Attempt]) -> dict[str, Any]:
         "classified": sum(a.classified for a in tried),
         "named": sum(bool(a.named) for a in tried),
         "unchanged": sum(bool(a.unchanged) for a in tried),
-        "silently_accepted": [f"{a.table}: {a.kind} {a.constraint}" for a in tried
-                              if a.outcome == "silently accepted"],  # fmt: skip
-        "misclassified": [f"{a.table}: {a.kind} {a.constraint} -> {a.error_kind}" for a in tried
-                          if a.outcome == "refused" and not a.classified],  # fmt: skip
+        "silently_accepted": [
+            f"{a.table}: {a.kind} {a.constraint}" for a in tried if a.outcome == "silently accepted"
+        ],  # fmt: skip
+        "misclassified": [
+            f"{a.table}: {a.kind} {a.constraint} -> {a.error_kind}"
+            for a in tried
+            if a.outcome == "refused" and not a.classified
+        ],  # fmt: skip
         "skipped": len(attempts) - len(tried),
     }

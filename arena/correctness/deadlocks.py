@@ -33,9 +33,7 @@ def cycle_steps(n: int) -> list[Step]:
     return steps
 
 
-def judge_cycle(
-    run: Run, sessions: int, final: dict, row_locks: bool = True
-) -> dict[str, Any]:
+def judge_cycle(run: Run, sessions: int, final: dict, row_locks: bool = True) -> dict[str, Any]:
     """Exactly one victim, failed as a deadlock, every other session committed, none of the
     victim's writes left in the table. An engine without row locks (SQLite: one writer at a
     time) cannot deadlock here; for it the writers must be serialised instead: every session
@@ -65,7 +63,8 @@ def judge_cycle(
         first_wait = min(r.submitted for r in run.results if r.waited)
         since_wait_ms = round((min(r.finished for r in errors) - first_wait) * 1000, 1)
     return {
-        "victims": [f"T{v}" for v in victims] or (["none: writers serialised"] if serialised else []),
+        "victims": [f"T{v}" for v in victims]
+        or (["none: writers serialised"] if serialised else []),
         "victim_kind": ", ".join(kinds) or None,
         "victim_error": errors[0].error if errors else None,
         "survivors_committed": [f"T{s}" for s in survivors],

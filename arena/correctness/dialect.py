@@ -39,6 +39,7 @@ class Family:
     row_locks: bool = True
     # Whether DDL runs inside a transaction and rolls back with it.
     transactional_ddl: bool = True
+    drop_index: str = "DROP INDEX {ix}"
     savepoint: str = "SAVEPOINT {name}"
     rollback_to: str = "ROLLBACK TO SAVEPOINT {name}"
     # SQLSTATE / errno -> kind; message patterns -> kind (checked in order).
@@ -49,6 +50,10 @@ class Family:
     # The setting that decides when a deadlock (or a busy wait) is noticed, and how to read it.
     deadlock_setting: str = ""
     deadlock_setting_query: str | None = None
+    # Online schema changes (migrations suite): change -> statements run in order, with
+    # {t} the table, {parent} the FK parent, {ix} / {fk} object names; a text starting with
+    # "n/a:" says why the engine has no such change.
+    migrations: dict[str, tuple[str, ...] | str] = field(default_factory=dict)
 
 
 FAMILIES: dict[str, Family] = {
@@ -57,13 +62,33 @@ FAMILIES: dict[str, Family] = {
         begin=("BEGIN ISOLATION LEVEL {level}",),
         lock_timeout="SET lock_timeout = '{seconds}s'",
         codes={
-            "23505": "unique", "23503": "foreign_key", "23514": "check", "23502": "not_null",
-            "40P01": "deadlock", "40001": "serialization", "55P03": "lock_timeout",
-            "42601": "syntax", "57P01": "connection_lost",
+            "23505": "unique",
+            "23503": "foreign_key",
+            "23514": "check",
+            "23502": "not_null",
+            "40P01": "deadlock",
+            "40001": "serialization",
+            "55P03": "lock_timeout",
+            "42601": "syntax",
+            "57P01": "connection_lost",
         },  # fmt: skip
         patterns=(("^08", "connection_lost"),),
         deadlock_setting="deadlock_timeout",
         deadlock_setting_query="SHOW deadlock_timeout",
+        migrations={
+            "add nullable column": ("ALTER TABLE {t} ADD COLUMN c_nullable INT",),
+            "add column with default": (
+                "ALTER TABLE {t} ADD COLUMN c_default INT NOT NULL DEFAULT 7",
+            ),
+            "add index": ("CREATE INDEX CONCURRENTLY {ix} ON {t} (balance)",),
+            "change column type": ("ALTER TABLE {t} ALTER COLUMN balance TYPE BIGINT",),
+            # The online recipe: add unchecked (brief lock), then validate (no write lock).
+            "add foreign key": (
+                "ALTER TABLE {t} ADD CONSTRAINT {fk} FOREIGN KEY (account) REFERENCES {parent} (id) NOT VALID",
+                "ALTER TABLE {t} VALIDATE CONSTRAINT {fk}",
+            ),
+            "drop column": ("ALTER TABLE {t} DROP COLUMN c_nullable",),
+        },
     ),
     "mysql": Family(
         levels=("READ UNCOMMITTED", "READ COMMITTED", "REPEATABLE READ", "SERIALIZABLE"),
@@ -71,12 +96,25 @@ FAMILIES: dict[str, Family] = {
         begin=("SET TRANSACTION ISOLATION LEVEL {level}", "START TRANSACTION"),
         lock_timeout="SET SESSION innodb_lock_wait_timeout = {seconds}",
         transactional_ddl=False,  # every DDL statement commits implicitly
+        drop_index="DROP INDEX {ix} ON {t}",
         codes={
-            "1062": "unique", "1586": "unique", "1451": "foreign_key", "1452": "foreign_key",
-            "1216": "foreign_key", "1217": "foreign_key", "3819": "check", "4025": "check",
-            "1048": "not_null", "1364": "not_null", "1213": "deadlock", "1205": "lock_timeout",
-            "1020": "serialization", "1064": "syntax", "2006": "connection_lost",
-            "2013": "connection_lost", "2003": "connection_lost",
+            "1062": "unique",
+            "1586": "unique",
+            "1451": "foreign_key",
+            "1452": "foreign_key",
+            "1216": "foreign_key",
+            "1217": "foreign_key",
+            "3819": "check",
+            "4025": "check",
+            "1048": "not_null",
+            "1364": "not_null",
+            "1213": "deadlock",
+            "1205": "lock_timeout",
+            "1020": "serialization",
+            "1064": "syntax",
+            "2006": "connection_lost",
+            "2013": "connection_lost",
+            "2003": "connection_lost",
         },  # fmt: skip
         name_patterns=(
             r"CONSTRAINT `([^`]+)`",
@@ -87,6 +125,23 @@ FAMILIES: dict[str, Family] = {
         ),
         deadlock_setting="innodb_deadlock_detect",
         deadlock_setting_query="SELECT @@innodb_deadlock_detect",
+        migrations={
+            "add nullable column": (
+                "ALTER TABLE {t} ADD COLUMN c_nullable INT, ALGORITHM=INSTANT",
+            ),
+            "add column with default": (
+                "ALTER TABLE {t} ADD COLUMN c_default INT NOT NULL DEFAULT 7, ALGORITHM=INSTANT",
+            ),
+            "add index": (
+                "ALTER TABLE {t} ADD INDEX {ix} (balance), ALGORITHM=INPLACE, LOCK=NONE",
+            ),
+            # A type change rebuilds the table (COPY): writes wait for it.
+            "change column type": ("ALTER TABLE {t} MODIFY balance BIGINT NOT NULL",),
+            "add foreign key": (
+                "ALTER TABLE {t} ADD CONSTRAINT {fk} FOREIGN KEY (account) REFERENCES {parent} (id)",
+            ),
+            "drop column": ("ALTER TABLE {t} DROP COLUMN c_nullable",),
+        },
     ),
     "sqlite": Family(
         # One writer at a time; readers in WAL mode see a snapshot: serializable only.
@@ -109,24 +164,55 @@ FAMILIES: dict[str, Family] = {
         ),
         deadlock_setting="busy_timeout",
         deadlock_setting_query="PRAGMA busy_timeout",
+        migrations={
+            "add nullable column": ("ALTER TABLE {t} ADD COLUMN c_nullable INT",),
+            "add column with default": (
+                "ALTER TABLE {t} ADD COLUMN c_default INT NOT NULL DEFAULT 7",
+            ),
+            "add index": ("CREATE INDEX {ix} ON {t} (balance)",),
+            "change column type": "n/a: SQLite has no ALTER COLUMN TYPE (it takes a table rebuild)",
+            "add foreign key": "n/a: SQLite cannot add a constraint to an existing table",
+            "drop column": ("ALTER TABLE {t} DROP COLUMN c_nullable",),
+        },
     ),
     "sqlserver": Family(
         levels=(
-            "READ UNCOMMITTED", "READ COMMITTED", "REPEATABLE READ", "SNAPSHOT", "SERIALIZABLE",
+            "READ UNCOMMITTED",
+            "READ COMMITTED",
+            "REPEATABLE READ",
+            "SNAPSHOT",
+            "SERIALIZABLE",
         ),  # fmt: skip
         begin=("SET TRANSACTION ISOLATION LEVEL {level}", "BEGIN TRANSACTION"),
         commit="COMMIT TRANSACTION",
         rollback="ROLLBACK TRANSACTION",
         lock_timeout="SET LOCK_TIMEOUT {millis}",
         savepoint="SAVE TRANSACTION {name}",
+        drop_index="DROP INDEX {ix} ON {t}",
         rollback_to="ROLLBACK TRANSACTION {name}",
         codes={
-            "2627": "unique", "2601": "unique", "515": "not_null", "1205": "deadlock",
-            "3960": "serialization", "1222": "lock_timeout", "102": "syntax",
+            "2627": "unique",
+            "2601": "unique",
+            "515": "not_null",
+            "1205": "deadlock",
+            "3960": "serialization",
+            "1222": "lock_timeout",
+            "102": "syntax",
         },  # fmt: skip
         patterns=(("FOREIGN KEY constraint", "foreign_key"), ("CHECK constraint", "check")),
         name_patterns=(r'constraint "([^"]+)"', r"constraint '([^']+)'"),
         deadlock_setting="DEADLOCK_PRIORITY",
+        migrations={
+            "add nullable column": ("ALTER TABLE {t} ADD c_nullable INT",),
+            "add column with default": ("ALTER TABLE {t} ADD c_default INT NOT NULL DEFAULT 7",),
+            "add index": ("CREATE INDEX {ix} ON {t} (balance) WITH (ONLINE = ON)",),
+            "change column type": ("ALTER TABLE {t} ALTER COLUMN balance BIGINT NOT NULL",),
+            "add foreign key": (
+                "ALTER TABLE {t} WITH NOCHECK ADD CONSTRAINT {fk} FOREIGN KEY (account) REFERENCES {parent} (id)",
+                "ALTER TABLE {t} WITH CHECK CHECK CONSTRAINT {fk}",
+            ),
+            "drop column": ("ALTER TABLE {t} DROP COLUMN c_nullable",),
+        },
     ),
 }
 
@@ -219,6 +305,22 @@ def constraint_name(engine: Any, exc: BaseException) -> str | None:
     return None
 
 
+def migration(engine: Any, change: str, names: dict[str, str]) -> tuple[list[str], str]:
+    """(statements, "") for a change, or ([], reason) when the engine has no such change."""
+    spec = family(engine).migrations[change]
+    if isinstance(spec, str):
+        return [], spec.removeprefix("n/a:").strip()
+    return [s.format(**names) for s in spec], ""
+
+
+def drop_index(engine: Any, index: str, table: str) -> str:
+    return family(engine).drop_index.format(ix=index, t=table)
+
+
+def transactional_ddl(engine: Any) -> bool:
+    return family(engine).transactional_ddl
+
+
 def cancel(engine: Any, endpoint: Any, conn: Any, backend_id: Any) -> None:
     """Interrupt whatever `conn` is waiting on, from outside its thread."""
     kind = engine.family
@@ -250,10 +352,13 @@ __all__ = [
     "cancel",
     "check_level",
     "classify",
+    "drop_index",
     "constraint_name",
     "levels",
     "lock_timeout_statement",
+    "migration",
     "normalise_level",
     "rollback_to",
     "savepoint",
+    "transactional_ddl",
 ]
