@@ -11,6 +11,7 @@ is transactional (nothing left) or not (what was left behind).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 import signal
@@ -276,10 +277,8 @@ def half_way_failure(target: Any) -> dict[str, Any]:
     left += [f"index {i.name}" for i in table.indexes if i.name == "arena_migration_half_ix"]
     for statement in (dialect.drop_index(engine, ix, t), f"ALTER TABLE {t} DROP COLUMN half_done"):
         if left:
-            try:
+            with contextlib.suppress(ArenaError):  # one of the two may not be left behind
                 engine.execute(ep, statement)
-            except ArenaError:
-                pass  # one of the two was not left behind
     summary = (
         "rolled back whole: nothing left behind"
         if not left

@@ -11,6 +11,7 @@ the same engine gives the same log on every run.
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 import time
@@ -100,10 +101,9 @@ class Session:
         while (result := self._inbox.get()) is not None:
             self._execute(result)
             result.done.set()
-        try:
+        # Closing after a cancel may fail; nothing is left to save.
+        with contextlib.suppress(Exception):
             self.conn.close()
-        except Exception:  # closing after a cancel may fail; nothing is left to save
-            pass
 
     def submit(self, step: Step) -> StepResult:
         result = StepResult(step.session, step.sql, step.label, submitted=time.perf_counter())
@@ -152,10 +152,9 @@ class Session:
         """A failed statement ends the transaction here: the judge treats it as aborted."""
         self.aborted = True
         self.in_txn = False
-        try:
+        # The server may have rolled it back already (deadlock victim, lost link).
+        with contextlib.suppress(Exception):
             self.conn.cursor().execute(dialect.family(self.engine).rollback)
-        except Exception:  # already rolled back by the server (deadlock victim, lost link)
-            pass
 
     def cancel(self) -> None:
         dialect.cancel(self.engine, self.endpoint, self.conn, self.backend)

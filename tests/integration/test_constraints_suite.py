@@ -11,7 +11,7 @@ import pytest
 
 from arena.correctness import constraints
 from arena.introspect import introspect
-from tests.conftest import fresh_database, run_arena
+from tests.conftest import run_arena
 
 pytestmark = pytest.mark.integration
 

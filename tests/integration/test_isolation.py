@@ -94,9 +94,11 @@ def test_cli_json_has_every_step(servers):
 def test_cli_table(servers):
     out = run_arena(servers.root, "run", "isolation", "--engines", "sqlite")
     assert out.returncode == 0, out.stderr
-    assert "serializable" in out.stdout and "✓" in out.stdout and "—" not in out.stdout.split(
-        "\n\n"
-    )[1]
+    assert (
+        "serializable" in out.stdout
+        and "✓" in out.stdout
+        and "—" not in out.stdout.split("\n\n")[1]
+    )
 
 
 def test_level_the_engine_lacks_is_one_line_exit_2(servers):

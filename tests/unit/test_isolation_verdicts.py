@@ -72,7 +72,9 @@ def test_lost_update_prevented_by_a_serialization_abort():
 
 
 def test_an_error_that_is_not_an_abort_is_never_prevention():
-    log = run_of([ok(1, "SELECT", "t1", [(1, 10)]), failed(2, "SELEC", "syntax")], {1: True, 2: False})
+    log = run_of(
+        [ok(1, "SELECT", "t1", [(1, 10)]), failed(2, "SELEC", "syntax")], {1: True, 2: False}
+    )
     assert isolation.verdict(anomaly("P4"), log, {1: 10, 2: 20})["verdict"] == "error"
 
 
