@@ -199,6 +199,10 @@ def _migrations(targets: list, options: dict[str, Any], as_json: bool) -> None:
         return
     console.table(migrations.stall_rows(results), migrations.STALL_HEADERS)
     for r in results:
+        for key, sample in r.get("load_error_samples", {}).items():
+            console.info(
+                f"{r['engine']}: load saw {sample['count'] or 0:,} x {key}: {sample['message']}"
+            )
         failed = r.get("failed_half_way")
         if failed:
-            console.info(f"{r['engine']}: half-way failure: {failed['summary']}")
+            console.info(f"{r['engine']}: migration failing half-way: {failed['summary']}")

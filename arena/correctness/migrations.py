@@ -223,6 +223,7 @@ def stall(series: list[dict[str, float]], t0: float, t1: float, window: float) -
         "dip_pct": round(100 * (1 - low / base), 1) if base and low is not None else None,
         "max_latency_ms": round(max((r["max_us"] for r in during), default=0) / 1000, 1),
         "load_errors": int(sum(r["errors"] for r in during)),
+        "load_errors_before": int(sum(r["errors"] for r in before)),
     }
 
 
@@ -310,6 +311,8 @@ def run_engine(target: Any, plan: dict[str, Any]) -> dict[str, Any]:
     for r in results:
         if "t0" in r:
             r.update(stall(series, r.pop("t0"), r.pop("t1"), plan["window"]))
+            if r["load_errors"] and not r["load_errors_before"]:
+                r["note"] = (r.get("note", "") + " load errors begin here").strip()
     return {
         "engine": target.name,
         "rows": rows,
@@ -317,7 +320,20 @@ def run_engine(target: Any, plan: dict[str, Any]) -> dict[str, Any]:
         "changes": results,
         "failed_half_way": half_way_failure(target),
         "load_csv": str(load.csv) if load.csv else None,
+        "load_error_samples": load_errors(load.csv),
     }
+
+
+def load_errors(csv_path: Path | None) -> dict[str, Any]:
+    """What the load's errors said (its <engine>.json summary), by operation and class."""
+    if csv_path is None or not csv_path.with_suffix(".json").exists():
+        return {}
+    import json
+
+    summary = json.loads(csv_path.with_suffix(".json").read_text()).get("summary", {})
+    samples = summary.get("error_samples") or {}
+    return {key: {"count": (summary.get("errors") or {}).get(key), "message": message}
+            for key, message in samples.items()}  # fmt: skip
 
 
 def stall_rows(results: list[dict[str, Any]]) -> list[list[str]]:

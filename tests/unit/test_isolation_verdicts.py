@@ -193,6 +193,25 @@ def test_sqlserver_isolation_sql_parses_as_tsql():
     assert "SNAPSHOT" in dialect.levels(engine)
 
 
+def test_sqlserver_migration_sql_parses_as_tsql():
+    from arena.correctness import migrations
+
+    engine = get_engine("sqlserver")
+    names = {k: engine.quote(k) for k in ("t", "parent", "ix", "fk")}
+    unchecked = []
+    for change in migrations.CHANGES:
+        statements, reason = dialect.migration(engine, change, names)
+        assert statements and not reason
+        for statement in statements:
+            parsed = sqlglot.parse_one(statement, read=TSQL)
+            if isinstance(parsed, sqlglot.exp.Command):  # sqlglot parses no further
+                unchecked.append(statement.split("CONSTRAINT")[0])
+            else:
+                assert parsed.sql(TSQL).split()[0] == statement.split()[0]
+    # sqlglot has no WITH [NO]CHECK for constraints; everything else is a real parse.
+    assert unchecked == ["ALTER TABLE [t] WITH NOCHECK ADD ", "ALTER TABLE [t] WITH CHECK CHECK "]
+
+
 # -- deadlock judge --------------------------------------------------------------------------
 def cycle_log(errors: dict[int, str], waited: bool = True) -> Run:
     results = [ok(1, "UPDATE 1"), ok(2, "UPDATE 2"), ok(1, "UPDATE 2", waited=waited)]
@@ -229,3 +248,12 @@ def test_deadlock_judge_flags_no_victim_on_a_row_locking_engine():
 def test_deadlock_judge_flags_victim_writes_left_behind():
     verdict = deadlocks.judge_cycle(cycle_log({2: "deadlock"}), 2, {1: 101, 2: 102})
     assert not verdict["ok"] and "still in the table" in verdict["problems"][0]
+
+
+def test_lock_wait_judge_flags_a_waiter_that_never_failed():
+    waited = StepResult(2, "UPDATE", "wait", status="error", error_kind="lock_timeout")
+    assert deadlocks.judge_lock_wait(run_of([ok(1, "UPDATE"), waited], {1: True, 2: False}))["ok"]
+    granted = ok(2, "UPDATE", "wait", waited=True)
+    assert not deadlocks.judge_lock_wait(run_of([granted], {1: True, 2: True}))["ok"]
+    wrong = StepResult(2, "UPDATE", "wait", status="error", error_kind="deadlock")
+    assert not deadlocks.judge_lock_wait(run_of([wrong], {1: True, 2: False}))["ok"]
