@@ -215,10 +215,14 @@ def probe_table(p: Prober, table: Any) -> list[Attempt]:
             orphan_value(p, parent, rc, table.column(c).logical)
             for c, rc in zip(fk.columns, fk.ref_columns, strict=True)
         ]
+        sets = dict(zip(fk.columns, orphans, strict=True))
         if None in orphans:
             out.append(Attempt(name, "foreign key", fk.name, reason="no orphan value for its type"))
-        else:
-            rewrite("foreign key", fk.name, dict(zip(fk.columns, orphans, strict=True)))
+        elif (sql := insert_copy(p, table, key, first, sets)) is not None:
+            a = Attempt(name, "foreign key", fk.name, sql)
+            out.append(p.attempt(a, table, key, [first], "foreign_key"))
+        else:  # a fresh row would collide with another unique first: rewrite one instead
+            rewrite("foreign key", fk.name, sets)
         out.append(probe_parent_delete(p, table, fk, parent))
     for check in table.checks:
         column = table.column(check.column) if check.column else None
@@ -235,6 +239,30 @@ def probe_table(p: Prober, table: Any) -> list[Attempt]:
         if not column.nullable and not column.generated and column.name not in key:
             rewrite("not null", f"{column.name} NOT NULL", {column.name: None})
     return out
+
+
+def insert_copy(p: Prober, table: Any, key: tuple, row: tuple, sets: dict) -> str | None:
+    """INSERT of a copy of `row` with `sets` applied and a fresh key (an orphan child row), or
+    None when a fresh row cannot be made: a composite or non-numeric key, or another unique
+    the copy would collide with before the FK is checked."""
+    if len(key) != 1 or any(u.columns != key for u in table.uniques if not u.where):
+        return None
+    key_col = table.column(key[0])
+    if key_col.logical not in NUMERIC and not key_col.identity:
+        return None
+    q, lit = p.engine.quote, p.engine.literal
+    top = p.query(f"SELECT MAX({q(key[0])}) FROM {p.ref(table)}")[0][0]
+    fresh = {key[0]: int(top or 0) + 1_000_003} if not key_col.identity else {}
+    columns = [
+        c.name for c in table.columns if not c.generated and not (c.identity and c.name in key)
+    ]
+    values = [
+        lit(_plain({**sets, **fresh}[c])) if c in {**sets, **fresh} else q(c) for c in columns
+    ]
+    return (
+        f"INSERT INTO {p.ref(table)} ({', '.join(q(c) for c in columns)}) "
+        f"SELECT {', '.join(values)} FROM {p.ref(table)} WHERE {p.where(key, row)}"
+    )
 
 
 def referenced(p: Prober, table: Any, key: tuple[str, ...], row: tuple) -> bool:
