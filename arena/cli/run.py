@@ -59,7 +59,7 @@ def run(suite: str, engine_names, levels, tests, step_timeout, tables, rows, use
         "rows": rows, "users": users, "changes": changes, "window": window,
     }  # fmt: skip
     for option, value in given.items():
-        if value and SUITE_OPTIONS[option] != suite:
+        if value not in (None, ()) and SUITE_OPTIONS[option] != suite:
             flag = "--" + option.replace("_", "-")
             raise ArenaError(
                 f"{flag} applies to `arena run {SUITE_OPTIONS[option]}` only.",
@@ -100,7 +100,7 @@ def _isolation(targets: list, options: dict[str, Any], as_json: bool) -> None:
     for target in targets:
         for level in levels:
             dialect.check_level(target.engine, level)
-    step_timeout = options["step_timeout"] or 0.5
+    step_timeout = 0.5 if options["step_timeout"] is None else options["step_timeout"]
     if step_timeout <= 0:
         raise ArenaError("--step-timeout must be above 0.", "e.g. --step-timeout 0.5")
     results = []

@@ -43,13 +43,13 @@ STALL_HEADERS = [
 
 def plan(targets: list, options: dict[str, Any]) -> dict[str, Any]:
     """Every option and every engine's table checked before any load starts."""
-    from arena.units import parse_count
+    from arena.units import parse_count, parse_duration
 
     rows = parse_count(options["rows"], "--rows") if options.get("rows") else None
     if rows is not None and rows < 1000:
         raise ArenaError("--rows must be at least 1000.", "e.g. --rows 1m (the default size).")
     users = parse_count(options["users"], "--users") if options.get("users") else 4
-    window = float(options["window"]) if options.get("window") else 3.0
+    window = parse_duration(options["window"]) if options.get("window") else 3.0
     if users < 1 or window < 1:
         raise ArenaError("--users and --window must be at least 1.", "e.g. --users 4 --window 3")
     changes = [c.strip() for item in options.get("changes") or () for c in item.split(",")]

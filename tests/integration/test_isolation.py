@@ -114,3 +114,17 @@ def test_level_the_engine_lacks_is_one_line_exit_2(servers):
 def test_unknown_anomaly_test_did_you_mean(servers):
     out = run_arena(servers.root, "run", "isolation", "--tests", "G2item")
     assert out.returncode == 2 and "Did you mean G2-item?" in out.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--step-timeout", "0"), "--step-timeout must be above 0"),
+        (("--engines", "sqlite", "--window", "3"), "--window applies to `arena run migrations`"),
+        (("--engines", "mysql"), "mysql is not up"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2(servers, args, message):
+    out = run_arena(servers.root, "run", "isolation", *args)
+    assert out.returncode == 2 and message in out.stderr and "Traceback" not in out.stderr
+    assert out.stdout == ""
