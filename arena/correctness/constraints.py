@@ -95,7 +95,7 @@ class Prober:
                 expect_kind: str, cascade_check: Callable[[], bool] | None = None) -> Attempt:  # fmt: skip
         before = self.fingerprint(table, key, touched)
         fam = dialect.family(self.engine)
-        for statement in dialect.begin_statements(self.engine, _level(self.engine)):
+        for statement in dialect.begin_statements(self.engine, dialect.row_lock_level(self.engine)):
             self.cur.execute(statement)
         try:
             self.cur.execute(a.sql)
@@ -124,11 +124,6 @@ def _plain(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | float | str):
         return value
     return str(value)
-
-
-def _level(engine: Any) -> str:
-    levels = dialect.levels(engine)
-    return "READ COMMITTED" if "READ COMMITTED" in levels else levels[-1]
 
 
 def row_key(table: Any) -> tuple[str, ...]:

@@ -107,10 +107,7 @@ def _render(engine: Any, steps: list[Step]) -> list[Step]:
 
 
 def _begin(engine: Any) -> list[str]:
-    # Row locking is what is tested: the engine's default-like READ COMMITTED where it has it.
-    levels = dialect.levels(engine)
-    level = "READ COMMITTED" if "READ COMMITTED" in levels else levels[-1]
-    return dialect.begin_statements(engine, level)
+    return dialect.begin_statements(engine, dialect.row_lock_level(engine))
 
 
 def run_cycle(engine: Any, endpoint: Any, sessions: int, step_timeout: float = 0.5) -> dict:

@@ -244,6 +244,13 @@ def check_level(engine: Any, level: str) -> str:
     return level
 
 
+def row_lock_level(engine: Any) -> str:
+    """The level for suites that test locking rather than isolation: READ COMMITTED where
+    the engine has it (most engines' default), else its only level."""
+    offered = levels(engine)
+    return "READ COMMITTED" if "READ COMMITTED" in offered else offered[-1]
+
+
 def begin_statements(engine: Any, level: str) -> list[str]:
     return [s.format(level=level) for s in family(engine).begin]
 
@@ -359,6 +366,7 @@ __all__ = [
     "migration",
     "normalise_level",
     "rollback_to",
+    "row_lock_level",
     "savepoint",
     "transactional_ddl",
 ]

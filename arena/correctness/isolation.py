@@ -155,6 +155,8 @@ LEVEL_REQUIREMENTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("read committed", ("G0", "G1a", "G1b", "G1c")),
     ("read uncommitted", ("G0",)),
 )
+# Errors an engine raises to protect isolation; any other error makes a test "error".
+ABORT = dialect.ABORT_KINDS
 SYMBOLS = {"prevented": "✓", "observed": "—", "read-only": "R/O", "error": "error"}
 
 
@@ -178,9 +180,6 @@ def verdict(test: AnomalyTest, run: Run, final: dict) -> dict[str, str]:
     if run.waited:
         return {"verdict": "prevented", "how": "blocking"}
     return {"verdict": "prevented", "how": "safe read"}
-
-
-ABORT = dialect.ABORT_KINDS
 
 
 def cell(verdicts: dict[str, dict]) -> str:

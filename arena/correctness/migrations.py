@@ -259,8 +259,7 @@ def half_way_failure(target: Any) -> dict[str, Any]:
     failed_at, error = None, None
     try:
         cur = conn.cursor()
-        levels = dialect.levels(engine)
-        for statement in dialect.begin_statements(engine, levels[-1]):
+        for statement in dialect.begin_statements(engine, dialect.row_lock_level(engine)):
             cur.execute(statement)
         for i, statement in enumerate(steps, 1):
             try:
