@@ -30,6 +30,7 @@ COMMANDS = {
     "worker": "arena.cli.load:worker",
     "report": "arena.cli.report:report",
     "bench": "arena.cli.bench:bench",
+    "run": "arena.cli.run:run",
 }
 
 
