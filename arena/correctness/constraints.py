@@ -94,7 +94,7 @@ class Prober:
     def attempt(self, a: Attempt, table: Any, key: tuple[str, ...], touched: list[tuple],
                 expect_kind: str, cascade_check: Callable[[], bool] | None = None) -> Attempt:  # fmt: skip
         before = self.fingerprint(table, key, touched)
-        fam = dialect.family(self.engine)
+        fam = dialect.rules(self.engine)
         for statement in dialect.begin_statements(self.engine, dialect.row_lock_level(self.engine)):
             self.cur.execute(statement)
         try:

@@ -117,7 +117,7 @@ def run_cycle(engine: Any, endpoint: Any, sessions: int, step_timeout: float = 0
         step_timeout=step_timeout, lock_timeout=10.0,
     )  # fmt: skip
     final = dict(engine.execute(endpoint, f"SELECT id, value FROM {engine.quote(TABLE)}")[1])
-    verdict = judge_cycle(run, sessions, final, dialect.family(engine).row_locks)
+    verdict = judge_cycle(run, sessions, final, dialect.rules(engine).row_locks)
     return {"case": f"{sessions}-way deadlock", **verdict, "run": run}
 
 
@@ -150,7 +150,7 @@ def run_savepoint(engine: Any, endpoint: Any) -> dict:
             kind, message = dialect.classify(engine, exc), error_text(exc)
         cur.execute(dialect.rollback_to(engine, "before_dup"))
         cur.execute(f"INSERT INTO {table} (id, value) VALUES (11, 110)")
-        cur.execute(dialect.family(engine).commit)
+        cur.execute(dialect.rules(engine).commit)
     finally:
         conn.close()
     _, rows = engine.execute(endpoint, f"SELECT id FROM {table} ORDER BY id")
@@ -170,7 +170,7 @@ def run_savepoint(engine: Any, endpoint: Any) -> dict:
 
 
 def detector_setting(engine: Any, endpoint: Any) -> str:
-    fam = dialect.family(engine)
+    fam = dialect.rules(engine)
     if not fam.deadlock_setting_query:
         return ""
     _, rows = engine.execute(endpoint, fam.deadlock_setting_query)

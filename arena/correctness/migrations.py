@@ -267,7 +267,7 @@ def half_way_failure(target: Any) -> dict[str, Any]:
             except engine.driver_errors() as exc:
                 failed_at, error = i, error_text(exc)
                 break
-        cur.execute(dialect.family(engine).rollback)
+        cur.execute(dialect.rules(engine).rollback)
     finally:
         conn.close()
     from arena.introspect import introspect

@@ -115,7 +115,7 @@ class Session:
         self._thread.join(10)
 
     def _statements(self, sql: str) -> list[str]:
-        fam = dialect.family(self.engine)
+        fam = dialect.rules(self.engine)
         if sql == COMMIT:
             return [fam.commit]
         if sql == ROLLBACK:
@@ -154,7 +154,7 @@ class Session:
         self.in_txn = False
         # The server may have rolled it back already (deadlock victim, lost link).
         with contextlib.suppress(Exception):
-            self.conn.cursor().execute(dialect.family(self.engine).rollback)
+            self.conn.cursor().execute(dialect.rules(self.engine).rollback)
 
     def cancel(self) -> None:
         dialect.cancel(self.engine, self.endpoint, self.conn, self.backend)

@@ -17,6 +17,7 @@ from arena.errors import ArenaError, ErrorKind, QueryError
 
 if TYPE_CHECKING:
     from arena.engines.native_context import NativeContext
+    from arena.engines.transactions import TransactionRules
     from arena.models import Endpoint
 
 
@@ -387,6 +388,18 @@ class Engine:
     def create_table_as_sql(self, table_sql: str, select: str) -> str:
         """A new table holding the rows of `select` (no keys or indexes are copied)."""
         return f"CREATE TABLE {table_sql} AS {select}"
+
+    # -- correctness hooks (arena/correctness/) -------------------------------------------
+    # Isolation levels, BEGIN at a level, savepoints, deadlock settings and online DDL:
+    # arena/engines/transactions.py, set by each engine module.
+    transactions: ClassVar[TransactionRules]
+
+    def backend_id(self, conn: Any) -> Any:
+        """The server's id for this connection, when `cancel_statement` needs it."""
+        return None
+
+    def cancel_statement(self, endpoint: Endpoint, conn: Any, backend_id: Any) -> None:
+        """Interrupt what `conn` is running, from another thread (a step that blocks)."""
 
     def __repr__(self) -> str:
         return f"<Engine {self.name}>"

@@ -10,6 +10,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from arena.engines.base import Capabilities, Engine
+from arena.engines.transactions import TransactionRules
 from arena.errors import ErrorKind
 
 if TYPE_CHECKING:
@@ -293,6 +294,54 @@ class MySQL(Engine):
 
     def lock_timeout_sql(self, seconds: float) -> list[str]:
         return [f"SET SESSION innodb_lock_wait_timeout = {max(1, round(seconds))}"]
+
+    # -- correctness hooks (arena/correctness/: transactions, locks, online DDL) -------
+    transactions = TransactionRules(
+        levels=("READ UNCOMMITTED", "READ COMMITTED", "REPEATABLE READ", "SERIALIZABLE"),
+        # SET TRANSACTION applies to the next transaction only, so it precedes the START.
+        begin=("SET TRANSACTION ISOLATION LEVEL {level}", "START TRANSACTION"),
+        transactional_ddl=False,  # every DDL statement commits implicitly
+        drop_index="DROP INDEX {ix} ON {t}",
+        name_patterns=(
+            r"CONSTRAINT `([^`]+)`",
+            r"for key '(?:[^']*\.)?([^'.]+)'",
+            r"Check constraint '([^']+)'",
+            r"Column '([^']+)' cannot be null",
+            r"Field '([^']+)' doesn't have a default",
+        ),
+        deadlock_setting="innodb_deadlock_detect",
+        deadlock_setting_query="SELECT @@innodb_deadlock_detect",
+        migrations={
+            "add nullable column": (
+                "ALTER TABLE {t} ADD COLUMN c_nullable INT, ALGORITHM=INSTANT",
+            ),
+            "add column with default": (
+                "ALTER TABLE {t} ADD COLUMN c_default INT NOT NULL DEFAULT 7, ALGORITHM=INSTANT",
+            ),
+            "add index": (
+                "ALTER TABLE {t} ADD INDEX {ix} (balance), ALGORITHM=INPLACE, LOCK=NONE",
+            ),
+            # A type change rebuilds the table (COPY): writes wait for it.
+            "change column type": ("ALTER TABLE {t} MODIFY balance BIGINT NOT NULL",),
+            "add foreign key": (
+                "ALTER TABLE {t} ADD CONSTRAINT {fk} FOREIGN KEY (account) REFERENCES {parent} (id)",
+            ),
+            "drop column": ("ALTER TABLE {t} DROP COLUMN c_nullable",),
+        },
+    )
+
+    def backend_id(self, conn: Any) -> Any:
+        return conn.thread_id()
+
+    def cancel_statement(self, endpoint: Endpoint, conn: Any, backend_id: Any) -> None:
+        # PyMySQL cannot interrupt its own blocking read: a second session kills the query.
+        if backend_id is None:
+            return
+        killer = self.connect(endpoint)
+        try:
+            killer.cursor().execute(f"KILL QUERY {int(backend_id)}")
+        finally:
+            killer.close()
 
 
 # Accounts that can log in without arena's password: anonymous ones, empty passwords, and

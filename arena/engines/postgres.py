@@ -6,6 +6,7 @@ import signal
 from typing import TYPE_CHECKING, Any
 
 from arena.engines.base import Capabilities, Engine
+from arena.engines.transactions import TransactionRules
 from arena.errors import ErrorKind
 
 if TYPE_CHECKING:
@@ -204,3 +205,28 @@ class Postgres(Engine):
 
     def lock_timeout_sql(self, seconds: float) -> list[str]:
         return [f"SET lock_timeout = '{int(seconds * 1000)}ms'"]
+
+    # -- correctness hooks (arena/correctness/: transactions, locks, online DDL) -------
+    transactions = TransactionRules(
+        levels=("READ UNCOMMITTED", "READ COMMITTED", "REPEATABLE READ", "SERIALIZABLE"),
+        begin=("BEGIN ISOLATION LEVEL {level}",),
+        deadlock_setting="deadlock_timeout",
+        deadlock_setting_query="SHOW deadlock_timeout",
+        migrations={
+            "add nullable column": ("ALTER TABLE {t} ADD COLUMN c_nullable INT",),
+            "add column with default": (
+                "ALTER TABLE {t} ADD COLUMN c_default INT NOT NULL DEFAULT 7",
+            ),
+            "add index": ("CREATE INDEX CONCURRENTLY {ix} ON {t} (balance)",),
+            "change column type": ("ALTER TABLE {t} ALTER COLUMN balance TYPE BIGINT",),
+            # The online recipe: add unchecked (brief lock), then validate (no write lock).
+            "add foreign key": (
+                "ALTER TABLE {t} ADD CONSTRAINT {fk} FOREIGN KEY (account) REFERENCES {parent} (id) NOT VALID",
+                "ALTER TABLE {t} VALIDATE CONSTRAINT {fk}",
+            ),
+            "drop column": ("ALTER TABLE {t} DROP COLUMN c_nullable",),
+        },
+    )
+
+    def cancel_statement(self, endpoint: Endpoint, conn: Any, backend_id: Any) -> None:
+        conn.cancel()  # a cancel request on its own socket

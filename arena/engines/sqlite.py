@@ -6,6 +6,7 @@ import sqlite3
 from typing import TYPE_CHECKING, Any
 
 from arena.engines.base import Capabilities, Engine
+from arena.engines.transactions import TransactionRules
 from arena.errors import ErrorKind
 
 if TYPE_CHECKING:
@@ -83,7 +84,14 @@ class SQLite(Engine):
         "SQLITE_LOCKED": ErrorKind.LOCK_TIMEOUT,
     }
     # SQLITE_ERROR covers syntax errors and missing tables alike: the message tells them apart.
+    # The constraint and busy texts back up the codes for errors raised without an error name
+    # (sqlite3 before Python 3.11, or re-raised by a wrapper).
     error_messages = (
+        ("unique constraint failed", ErrorKind.UNIQUE),
+        ("foreign key constraint failed", ErrorKind.FOREIGN_KEY),
+        ("check constraint failed", ErrorKind.CHECK),
+        ("not null constraint failed", ErrorKind.NOT_NULL),
+        ("database is locked", ErrorKind.LOCK_TIMEOUT),
         ("syntax error", ErrorKind.SYNTAX),
         ("incomplete input", ErrorKind.SYNTAX),
         ("closed database", ErrorKind.CONNECTION_LOST),
@@ -149,3 +157,30 @@ class SQLite(Engine):
 
     def lock_timeout_sql(self, seconds: float) -> list[str]:
         return [f"PRAGMA busy_timeout = {int(seconds * 1000)}"]
+
+    # -- correctness hooks (arena/correctness/: transactions, locks, online DDL) -------
+    transactions = TransactionRules(
+        # One writer at a time; readers in WAL mode see a snapshot: serializable only.
+        levels=("SERIALIZABLE",),
+        begin=("BEGIN",),
+        row_locks=False,
+        name_patterns=(
+            r"CHECK constraint failed: (\S+)",
+            r"(?:UNIQUE|NOT NULL) constraint failed: (\S+)",
+        ),
+        deadlock_setting="busy_timeout",
+        deadlock_setting_query="PRAGMA busy_timeout",
+        migrations={
+            "add nullable column": ("ALTER TABLE {t} ADD COLUMN c_nullable INT",),
+            "add column with default": (
+                "ALTER TABLE {t} ADD COLUMN c_default INT NOT NULL DEFAULT 7",
+            ),
+            "add index": ("CREATE INDEX {ix} ON {t} (balance)",),
+            "change column type": "n/a: SQLite has no ALTER COLUMN TYPE (it takes a table rebuild)",
+            "add foreign key": "n/a: SQLite cannot add a constraint to an existing table",
+            "drop column": ("ALTER TABLE {t} DROP COLUMN c_nullable",),
+        },
+    )
+
+    def cancel_statement(self, endpoint: Endpoint, conn: Any, backend_id: Any) -> None:
+        conn.interrupt()

@@ -11,6 +11,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from arena.engines.base import Capabilities, Engine
+from arena.engines.transactions import TransactionRules
 from arena.errors import ArenaError, ErrorKind
 
 if TYPE_CHECKING:
@@ -211,6 +212,36 @@ class SqlServer(Engine):
         # https://learn.microsoft.com/sql/t-sql/queries/select-into-clause-transact-sql
         head, _, rest = select.partition(" FROM ")
         return f"{head} INTO {table_sql} FROM {rest}"
+
+    # -- correctness hooks (arena/correctness/: transactions, locks, online DDL) -------
+    transactions = TransactionRules(
+        levels=(
+            "READ UNCOMMITTED",
+            "READ COMMITTED",
+            "REPEATABLE READ",
+            "SNAPSHOT",
+            "SERIALIZABLE",
+        ),  # fmt: skip
+        begin=("SET TRANSACTION ISOLATION LEVEL {level}", "BEGIN TRANSACTION"),
+        commit="COMMIT TRANSACTION",
+        rollback="ROLLBACK TRANSACTION",
+        savepoint="SAVE TRANSACTION {name}",
+        drop_index="DROP INDEX {ix} ON {t}",
+        rollback_to="ROLLBACK TRANSACTION {name}",
+        name_patterns=(r'constraint "([^"]+)"', r"constraint '([^']+)'"),
+        deadlock_setting="DEADLOCK_PRIORITY",
+        migrations={
+            "add nullable column": ("ALTER TABLE {t} ADD c_nullable INT",),
+            "add column with default": ("ALTER TABLE {t} ADD c_default INT NOT NULL DEFAULT 7",),
+            "add index": ("CREATE INDEX {ix} ON {t} (balance) WITH (ONLINE = ON)",),
+            "change column type": ("ALTER TABLE {t} ALTER COLUMN balance BIGINT NOT NULL",),
+            "add foreign key": (
+                "ALTER TABLE {t} WITH NOCHECK ADD CONSTRAINT {fk} FOREIGN KEY (account) REFERENCES {parent} (id)",
+                "ALTER TABLE {t} WITH CHECK CHECK CONSTRAINT {fk}",
+            ),
+            "drop column": ("ALTER TABLE {t} DROP COLUMN c_nullable",),
+        },
+    )
 
 
 _NATIVE_ERROR = re.compile(r"\((\d+)\) \(SQL\w+\)")

@@ -182,7 +182,7 @@ def test_sqlserver_isolation_sql_parses_as_tsql():
         statements += dialect.begin_statements(engine, level)
     for test in isolation.TESTS:
         statements += [s.sql for s in isolation.render(test, engine) if not s.sql.startswith("<")]
-    fam = dialect.family(engine)
+    fam = dialect.rules(engine)
     statements += [fam.commit, fam.rollback, dialect.rollback_to(engine, "sp")]
     statements.append(dialect.lock_timeout_statement(engine, 1.0))
     for statement in statements:
