@@ -39,20 +39,73 @@ def find_run(state: ProjectState, run_id: str | None) -> Path:
     return by_id[run_id]
 
 
+class CorruptRunError(ArenaError):
+    """A run folder whose run.json or summary.json cannot be read. The folder is left as it
+    is: whatever else it holds (per-engine metrics, CSV) stays available."""
+
+
+def _read_json(path: Path, must_be: type = dict) -> Any:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        why = "it is empty" if _is_empty(path) else " ".join(str(exc).split())
+        raise CorruptRunError(
+            f"Cannot read {path.name} of run {path.parent.name}: {why}.",
+            f"The folder {path.parent} is left as it is; `arena report --list` shows the "
+            "runs that can be read.",
+        ) from exc
+    if not isinstance(data, must_be):
+        raise CorruptRunError(
+            f"Cannot read {path.name} of run {path.parent.name}: expected a JSON object, "
+            f"found {type(data).__name__}.",
+            f"The folder {path.parent} is left as it is; `arena report --list` shows the "
+            "runs that can be read.",
+        )
+    return data
+
+
+def _is_empty(path: Path) -> bool:
+    try:
+        return not path.read_bytes().strip()
+    except OSError:
+        return False
+
+
 def read_run(path: Path) -> dict[str, Any]:
     """{"run": run.json, "engines": {engine: summary}} for one run folder."""
-    run = json.loads((path / "run.json").read_text())
+    run = _read_json(path / "run.json")
     summary_file = path / "summary.json"
     if summary_file.exists():
-        engines = json.loads(summary_file.read_text())
+        engines = _read_json(summary_file)
     else:  # interrupted or crashed before the end: the last per-engine snapshots
         engines = {}
-        for name in run.get("engines", {}):
+        for name in run.get("engines") or {}:
             metrics = path / f"{name}.json"
             if metrics.exists():
-                data = json.loads(metrics.read_text())
+                data = _read_json(metrics)
                 engines[name] = {"status": data.get("status", ""), **data.get("summary", {})}
+    if not all(isinstance(e, dict) for e in engines.values()) or not isinstance(
+        run.get("engines") or {}, dict
+    ):
+        raise CorruptRunError(
+            f"Run {path.name} has per-engine results arena cannot read.",
+            f"The folder {path} is left as it is; `arena report --list` shows the runs "
+            "that can be read.",
+        )
     return {"run": run, "engines": engines}
+
+
+def readable_runs(state: ProjectState) -> tuple[list[Path], list[tuple[Path, CorruptRunError]]]:
+    """(run folders that read back, [(folder, why) for those that do not])."""
+    good, bad = [], []
+    for path in runs(state):
+        try:
+            read_run(path)
+        except CorruptRunError as exc:
+            bad.append((path, exc))
+        else:
+            good.append(path)
+    return good, bad
 
 
 def ms(us: float | None) -> str:

@@ -23,12 +23,15 @@ def report(run_id, list_runs, operations, as_csv, as_json) -> None:
     """Show a load run (default: the latest) with the engines side by side."""
     state = ProjectState()
     if list_runs:
-        found = [p.name for p in reports.runs(state)]
+        good, bad = reports.readable_runs(state)
+        found = [p.name for p in good]
+        for path, exc in bad:
+            console.warn(f"skipped {path.name}: {exc.message}")
         if as_json:
             console.as_json(found)
         elif found:
             console.info("\n".join(found))
-        else:
+        elif not bad:
             console.info("No load results yet. Run `arena load`.")
         return
     path = reports.find_run(state, run_id)

@@ -34,14 +34,14 @@ def inspect(engine_names, tables, as_json: bool) -> None:
     """Read each engine's catalog: tables, columns, keys, foreign keys, uniques, CHECKs,
     enums, identity and partitioning (default: every engine that is up)."""
     from arena.introspect import introspect, no_tables_error
+    from arena.targets import resolve
 
-    state = ProjectState()
     results: dict[str, Schema] = {}
-    for name in _targets(engine_names):
-        engine, endpoint = lifecycle.require_endpoint(name, state)
-        results[name] = introspect(engine, endpoint, list(tables) or None)
+    for target in resolve(engine_list(engine_names)):  # every one answers, or one line
+        name = target.name
+        results[name] = introspect(target.engine, target.endpoint, list(tables) or None)
         if not results[name].tables and not as_json:
-            console.warn(no_tables_error(engine, endpoint).one_line())
+            console.warn(no_tables_error(target.engine, target.endpoint).one_line())
     if as_json:
         console.as_json({name: schema.to_dict() for name, schema in results.items()})
         return

@@ -101,3 +101,8 @@ class Postgres(Engine):
                 cur.execute(f"CREATE DATABASE {self.quote(ctx.database)}")
         finally:
             conn.close()
+
+    # -- cli hooks ------------------------------------------------------------------------
+    # A prepared text must be one statement: the server refuses "SELECT 1; DROP ..." before
+    # running any of it ("cannot insert multiple commands into a prepared statement").
+    single_statement_options = {"prepare": True}
