@@ -11,6 +11,8 @@ from click.testing import CliRunner
 
 from arena import __version__
 from arena.cli import COMMANDS, cli
+from arena.errors import UnknownNameError
+from tests.conftest import run_arena
 
 
 @pytest.fixture
@@ -151,9 +153,24 @@ def test_sqlite_lifecycle(runner, project):
 
 
 def test_debug_shows_the_traceback(runner, project):
+    # Without --debug the same input is one line and exit 2 (a SystemExit in CliRunner), so
+    # "some exception, exit != 0" would pass with --debug ignored: ask for the error itself.
+    plain = runner.invoke(cli, ["up", "postgress"])
+    assert plain.exit_code == 2 and isinstance(plain.exception, SystemExit)
     result = runner.invoke(cli, ["--debug", "up", "postgress"])
-    assert result.exit_code != 0
-    assert result.exception is not None  # raised instead of being turned into one line
+    assert isinstance(result.exception, UnknownNameError), repr(result.exception)
+    assert result.exit_code == 1
+    assert "Unknown engine 'postgress'" not in result.output  # raised, not printed as a line
+
+
+@pytest.mark.parametrize("how", [("--debug",), ()])
+def test_debug_traceback_in_a_real_process(project, how, monkeypatch):
+    if not how:
+        monkeypatch.setenv("ARENA_DEBUG", "1")
+    done = run_arena(project.root, *how, "up", "postgress")
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.startswith("Traceback (most recent call last):"), done.stderr
+    assert "arena.errors.UnknownNameError: Unknown engine 'postgress'." in done.stderr
 
 
 def test_supabase_in_docker_shows_its_two_endpoints():
