@@ -95,6 +95,24 @@ def read_run(path: Path) -> dict[str, Any]:
     return {"run": run, "engines": engines}
 
 
+def rows_for(
+    path: Path, data: dict[str, Any], *, operations: bool = False, raw: bool = False
+) -> tuple[list[str], list[tuple]]:
+    """(headers, rows) of one run: per operation, or per engine (raw numbers for CSV). A run
+    file edited by hand can hold a number where a table is expected: one line, not a crash."""
+    try:
+        if operations:
+            return by_operation(data)
+        if raw:
+            return list(RAW_HEADERS), side_by_side(data, raw=True)
+        return list(SIDE_BY_SIDE_HEADERS), side_by_side(data)
+    except (AttributeError, TypeError, ValueError, KeyError) as exc:
+        raise CorruptRunError(
+            f"Run {path.name} holds values arena cannot show ({type(exc).__name__}: {exc}).",
+            f"The folder {path} is left as it is; `arena report --json` prints it raw.",
+        ) from exc
+
+
 def readable_runs(state: ProjectState) -> tuple[list[Path], list[tuple[Path, CorruptRunError]]]:
     """(run folders that read back, [(folder, why) for those that do not])."""
     good, bad = [], []

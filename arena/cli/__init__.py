@@ -94,6 +94,16 @@ class ArenaGroup(click.Group):
             ctx.exit(130)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except OSError as exc:
+            # A file the machine refuses (disk full, permissions, a directory where a file
+            # should be) is the environment, not a bug: say which file and why.
+            if exc.filename is None or debug_enabled(ctx):
+                raise
+            console.error(
+                f"Cannot use {exc.filename}: {exc.strerror or exc}. "
+                "Hint: Check the path, its permissions and the free disk space."
+            )
+            ctx.exit(2)
         except Exception as exc:
             # Only a bug in arena gets here: every problem the user can act on is an
             # ArenaError raised where it happens, with its own hint.
@@ -112,7 +122,8 @@ def usage_line(exc: click.ClickException) -> str:
     if "Hint:" in text:
         return text
     ctx = getattr(exc, "ctx", None)
-    command = ctx.command_path if ctx is not None else "arena"
+    # The program is `arena` however it was started (python -m arena, a test runner).
+    command = " ".join(["arena", *(ctx.command_path.split()[1:] if ctx is not None else [])])
     return f"{text} Hint: `{command} --help` shows the usage."
 
 

@@ -188,9 +188,7 @@ def logs(engine_name: str, tail: int) -> None:
 @json_option
 def sql(engine_name: str, statement: str, as_json: bool) -> None:
     """Run one SQL statement on an engine that is up and print the result."""
-    from arena.targets import resolve
-
-    (target,) = resolve([get_engine(engine_name).name])  # a dead server: one line, exit 2
+    (target,) = resolve_targets([get_engine(engine_name).name])
     columns, rows = target.engine.execute(target.endpoint, statement)
     if as_json:
         console.as_json([dict(zip(columns, row, strict=True)) for row in rows])
@@ -199,3 +197,15 @@ def sql(engine_name: str, statement: str, as_json: bool) -> None:
         console.info(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
     else:
         console.info("OK")
+
+
+def resolve_targets(names: list[str]):
+    """arena.targets.resolve (each server asked its version first: a dead one is a one-line
+    error), after re-adopting this project's containers when the state file lost them."""
+    from arena.targets import resolve
+
+    state = ProjectState()
+    known = state.endpoints()
+    if not known or any(name not in known for name in names):
+        lifecycle.adopt_discovered(state, known)
+    return resolve(names, state)

@@ -33,11 +33,11 @@ def _targets(names: tuple[str, ...]) -> list[str]:
 def inspect(engine_names, tables, as_json: bool) -> None:
     """Read each engine's catalog: tables, columns, keys, foreign keys, uniques, CHECKs,
     enums, identity and partitioning (default: every engine that is up)."""
+    from arena.cli.lifecycle import resolve_targets
     from arena.introspect import introspect, no_tables_error
-    from arena.targets import resolve
 
     results: dict[str, Schema] = {}
-    for target in resolve(engine_list(engine_names)):  # every one answers, or one line
+    for target in resolve_targets(engine_list(engine_names)):  # every one answers, or one line
         name = target.name
         results[name] = introspect(target.engine, target.endpoint, list(tables) or None)
         if not results[name].tables and not as_json:

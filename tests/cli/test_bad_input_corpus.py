@@ -159,7 +159,7 @@ CASES = [
     case("seed-not-up", "seed", "--engines", "mysql", expect="mysql is not up"),
     case("seed-missing-config", "seed", "--config", "/nonexistent.yaml", expect="Cannot read"),
     case("seed-rows-cannot-fit", "seed", "--engines", "sqlite", "--tables", "corpus_keep",
-         "--rows", "1000b", expect="1000b", where="sqlite_table"),
+         "--rows", "1000b", expect="1000b", where="sqlite_table", timeout=30),
     case("seed-binary-config", "seed", "--config", BINARY, expect=BINARY),
     case("seed-dead", "seed", "--engines", "postgres", "--rows", "100", expect="does not answer",
          where="dead"),
@@ -198,9 +198,9 @@ CASES = [
     case("worker-bad-port", "worker", "--master", "x", "--master-port", "abc",
          expect="not a valid"),
     case("worker-port-out-of-range", "worker", "--master", "127.0.0.1", "--master-port", "99999",
-         expect="99999", timeout=30),
+         expect="99999", timeout=20),
     case("worker-master-not-answering", "worker", "--master", "127.0.0.1", "--master-port",
-         "CLOSED", expect="master", timeout=75),
+         "CLOSED", expect="master", timeout=60),
 ]
 # fmt: on
 
@@ -458,9 +458,10 @@ def test_bad_input(c: Case, request: pytest.FixtureRequest) -> None:
     else:
         scratch = make_project_dir("arena-corpus-scratch-")
         state = ProjectState(scratch)
-        _write_inputs(scratch)
-        SCRATCH[c.where](scratch, live_state)
     try:
+        if scratch is not None:
+            _write_inputs(scratch)
+            SCRATCH[c.where](scratch, live_state)
         before = _snapshot(c.where, state)
         done = _run(c, state.root)
         after = _snapshot(c.where, state)
