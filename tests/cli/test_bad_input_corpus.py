@@ -193,6 +193,9 @@ CASES = [
     case("report-corrupt-json-output", "report", "--json", expect="summary.json",
          where="run_bad_summary"),
     case("report-corrupt-csv", "report", "--csv", expect="it is empty", where="run_empty"),
+    case("report-hand-edited-number", "report", expect="cannot show", where="run_bad_number"),
+    case("report-operations-hand-edited", "report", "--operations", expect="cannot show",
+         where="run_bad_operations"),
     # -- worker ------------------------------------------------------------------------
     case("worker-no-master", "worker", expect="Missing option '--master'"),
     case("worker-bad-port", "worker", "--master", "x", "--master-port", "abc",
@@ -372,6 +375,16 @@ PORT_STRING = {
     }
 }  # fmt: skip
 
+
+def _edit_summary(change: Callable[[dict], None]) -> Callable[[Path], None]:
+    def edit(run: Path) -> None:
+        summary = json.loads((run / "summary.json").read_text())
+        change(summary["sqlite"])
+        (run / "summary.json").write_text(json.dumps(summary))
+
+    return edit
+
+
 SCRATCH: dict[str, Callable[[Path, ProjectState], None]] = {
     "empty": lambda root, live: None,
     "state_list": _state("[1, 2, 3]"),
@@ -386,6 +399,8 @@ SCRATCH: dict[str, Callable[[Path, ProjectState], None]] = {
     "run_empty": _run_folder(lambda p: (p / "run.json").write_text("")),
     "run_list": _run_folder(lambda p: (p / "run.json").write_text("[1]")),
     "run_wrong_summary": _run_folder(lambda p: (p / "summary.json").write_text('{"sqlite": 1}')),
+    "run_bad_number": _run_folder(_edit_summary(lambda e: e["overall"].update(count="many"))),
+    "run_bad_operations": _run_folder(_edit_summary(lambda e: e.update(operations=[1]))),
 }
 
 
@@ -482,3 +497,26 @@ def test_bad_input(c: Case, request: pytest.FixtureRequest) -> None:
         assert after["rows"] == request.getfixturevalue("kept_rows")
     if state.dir.exists():
         assert not list(state.dir.glob("*.tmp")), "a failed write left its temporary file"
+
+
+@pytest.mark.integration
+def test_report_list_names_corrupt_runs_and_lists_the_others(live: ProjectState) -> None:
+    root = make_project_dir("arena-corpus-scratch-")
+    try:
+        run = min((live.dir / "results").iterdir())
+        results = root / ".arena" / "results"
+        shutil.copytree(run, results / run.name)
+        shutil.copytree(run, results / "load-broken")
+        (results / "load-broken" / "run.json").write_text("")
+        before = _tree(root / ".arena")
+        done = run_arena(root, "report", "--list")
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.split() == [run.name]
+        assert done.stderr.strip() == (
+            "Warning: skipped load-broken: Cannot read run.json of run load-broken: it is empty."
+        )
+        as_json = run_arena(root, "report", "--list", "--json")
+        assert json.loads(as_json.stdout) == [run.name]
+        assert _tree(root / ".arena") == before
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
