@@ -57,6 +57,7 @@ def case(id: str, *args: str, expect: str, where: str = "live", **kw) -> Case:
 
 BINARY = "binary.dat"  # written into each project: bytes that are not UTF-8 text
 STAGES = "stages.yaml"  # a valid stages file, for --stages without --shape stages
+MISSING_TABLE_SEEDS = "missing-table.yaml"  # a seeds config naming a table that is not there
 
 # fmt: off
 CASES = [
@@ -161,6 +162,8 @@ CASES = [
     case("seed-rows-cannot-fit", "seed", "--engines", "sqlite", "--tables", "corpus_keep",
          "--rows", "1000b", expect="1000b", where="sqlite_table", timeout=30),
     case("seed-binary-config", "seed", "--config", BINARY, expect=BINARY),
+    case("seed-config-names-missing-table", "seed", "--engines", "sqlite", "--config",
+         MISSING_TABLE_SEEDS, expect="corpus_kept", where="sqlite_table"),
     case("seed-dead", "seed", "--engines", "postgres", "--rows", "100", expect="does not answer",
          where="dead"),
     # -- load --------------------------------------------------------------------------
@@ -217,6 +220,7 @@ OTHER_AREA = {
     "seed-rows-cannot-fit": "seed",
     "seed-binary-config": "seed",
     "seed-dead": "seed",
+    "seed-config-names-missing-table": "seed",
     "schema-apply-dead": "domains",
     "load-engines-only-comma": "load",
     "load-negative-spawn-rate": "load",
@@ -250,6 +254,7 @@ def test_the_corpus_is_big_and_covers_every_command():
 def _write_inputs(root: Path) -> None:
     (root / BINARY).write_bytes(bytes(range(256)) * 4)
     (root / STAGES).write_text("- {duration: 1s, users: 1}\n")
+    (root / MISSING_TABLE_SEEDS).write_text("tables:\n  corpus_kept:\n    rows: 10\n")
 
 
 def _up(state: ProjectState, native: list[str], sqlite: bool = True) -> None:
