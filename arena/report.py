@@ -44,22 +44,27 @@ class CorruptRunError(ArenaError):
     is: whatever else it holds (per-engine metrics, CSV) stays available."""
 
 
-def _read_json(path: Path, must_be: type = dict) -> Any:
+def _corrupt(folder: Path, message: str) -> CorruptRunError:
+    return CorruptRunError(
+        message,
+        f"The folder {folder} is left as it is; `arena report --list` shows the runs that "
+        "can be read.",
+    )
+
+
+def _read_json(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text())
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         why = "it is empty" if _is_empty(path) else " ".join(str(exc).split())
-        raise CorruptRunError(
-            f"Cannot read {path.name} of run {path.parent.name}: {why}.",
-            f"The folder {path.parent} is left as it is; `arena report --list` shows the "
-            "runs that can be read.",
+        raise _corrupt(
+            path.parent, f"Cannot read {path.name} of run {path.parent.name}: {why}."
         ) from exc
-    if not isinstance(data, must_be):
-        raise CorruptRunError(
+    if not isinstance(data, dict):
+        raise _corrupt(
+            path.parent,
             f"Cannot read {path.name} of run {path.parent.name}: expected a JSON object, "
             f"found {type(data).__name__}.",
-            f"The folder {path.parent} is left as it is; `arena report --list` shows the "
-            "runs that can be read.",
         )
     return data
 
@@ -81,17 +86,18 @@ def read_run(path: Path) -> dict[str, Any]:
         engines = {}
         for name in run.get("engines") or {}:
             metrics = path / f"{name}.json"
-            if metrics.exists():
+            if not metrics.exists():
+                continue
+            try:
                 data = _read_json(metrics)
-                engines[name] = {"status": data.get("status", ""), **data.get("summary", {})}
+            except CorruptRunError:  # cut short by the crash: say so, show the other engines
+                engines[name] = {"status": f"unreadable {metrics.name}"}
+                continue
+            engines[name] = {"status": data.get("status", ""), **data.get("summary", {})}
     if not all(isinstance(e, dict) for e in engines.values()) or not isinstance(
         run.get("engines") or {}, dict
     ):
-        raise CorruptRunError(
-            f"Run {path.name} has per-engine results arena cannot read.",
-            f"The folder {path} is left as it is; `arena report --list` shows the runs "
-            "that can be read.",
-        )
+        raise _corrupt(path, f"Run {path.name} has per-engine results arena cannot read.")
     return {"run": run, "engines": engines}
 
 

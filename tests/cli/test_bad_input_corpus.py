@@ -339,3 +339,22 @@ def test_report_list_names_corrupt_runs_and_lists_the_others(live: ProjectState)
         assert file_hashes(root / ".arena") == before
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.mark.integration
+def test_an_interrupted_run_with_a_cut_snapshot_still_reports(live: ProjectState) -> None:
+    # No summary.json (the run never finished) and a per-engine snapshot cut short: the
+    # report names the unreadable file for that engine instead of failing the whole run.
+    root = make_project_dir("arena-corpus-scratch-")
+    try:
+        run = min((live.dir / "results").iterdir())
+        copy = root / ".arena" / "results" / run.name
+        shutil.copytree(run, copy)
+        (copy / "summary.json").unlink()
+        (copy / "sqlite.json").write_text('{"stat')
+        done = run_arena(root, "report", "--csv")
+        assert done.returncode == 0, done.stderr
+        rows = [line.split(",") for line in done.stdout.splitlines()]
+        assert rows[1][:4] == ["sqlite", rows[1][1], "embedded", "unreadable sqlite.json"]
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
