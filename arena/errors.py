@@ -1,6 +1,6 @@
 """One error hierarchy. Every message says what happened; `hint` says what to do about it.
 
-The CLI turns any ArenaError into a one-line message and exit code 2 (see arena/cli.py);
+The CLI turns any ArenaError into a one-line message and exit code 2 (see arena/cli/__init__.py);
 a traceback is shown only with --debug.
 """
 

@@ -39,20 +39,97 @@ def find_run(state: ProjectState, run_id: str | None) -> Path:
     return by_id[run_id]
 
 
+class CorruptRunError(ArenaError):
+    """A run folder whose run.json or summary.json cannot be read. The folder is left as it
+    is: whatever else it holds (per-engine metrics, CSV) stays available."""
+
+
+def _corrupt(folder: Path, message: str) -> CorruptRunError:
+    return CorruptRunError(
+        message,
+        f"The folder {folder} is left as it is; `arena report --list` shows the runs that "
+        "can be read.",
+    )
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        why = "it is empty" if _is_empty(path) else " ".join(str(exc).split())
+        raise _corrupt(
+            path.parent, f"Cannot read {path.name} of run {path.parent.name}: {why}."
+        ) from exc
+    if not isinstance(data, dict):
+        raise _corrupt(
+            path.parent,
+            f"Cannot read {path.name} of run {path.parent.name}: expected a JSON object, "
+            f"found {type(data).__name__}.",
+        )
+    return data
+
+
+def _is_empty(path: Path) -> bool:
+    try:
+        return not path.read_bytes().strip()
+    except OSError:
+        return False
+
+
 def read_run(path: Path) -> dict[str, Any]:
     """{"run": run.json, "engines": {engine: summary}} for one run folder."""
-    run = json.loads((path / "run.json").read_text())
+    run = _read_json(path / "run.json")
     summary_file = path / "summary.json"
     if summary_file.exists():
-        engines = json.loads(summary_file.read_text())
+        engines = _read_json(summary_file)
     else:  # interrupted or crashed before the end: the last per-engine snapshots
         engines = {}
-        for name in run.get("engines", {}):
+        for name in run.get("engines") or {}:
             metrics = path / f"{name}.json"
-            if metrics.exists():
-                data = json.loads(metrics.read_text())
-                engines[name] = {"status": data.get("status", ""), **data.get("summary", {})}
+            if not metrics.exists():
+                continue
+            try:
+                data = _read_json(metrics)
+            except CorruptRunError:  # cut short by the crash: say so, show the other engines
+                engines[name] = {"status": f"unreadable {metrics.name}"}
+                continue
+            engines[name] = {"status": data.get("status", ""), **data.get("summary", {})}
+    if not all(isinstance(e, dict) for e in engines.values()) or not isinstance(
+        run.get("engines") or {}, dict
+    ):
+        raise _corrupt(path, f"Run {path.name} has per-engine results arena cannot read.")
     return {"run": run, "engines": engines}
+
+
+def rows_for(
+    path: Path, data: dict[str, Any], *, operations: bool = False, raw: bool = False
+) -> tuple[list[str], list[tuple]]:
+    """(headers, rows) of one run: per operation, or per engine (raw numbers for CSV). A run
+    file edited by hand can hold a number where a table is expected: one line, not a crash."""
+    try:
+        if operations:
+            return by_operation(data)
+        if raw:
+            return list(RAW_HEADERS), side_by_side(data, raw=True)
+        return list(SIDE_BY_SIDE_HEADERS), side_by_side(data)
+    except (AttributeError, TypeError, ValueError, KeyError) as exc:
+        raise CorruptRunError(
+            f"Run {path.name} holds values arena cannot show ({type(exc).__name__}: {exc}).",
+            f"The folder {path} is left as it is; `arena report --json` prints it raw.",
+        ) from exc
+
+
+def readable_runs(state: ProjectState) -> tuple[list[Path], list[tuple[Path, CorruptRunError]]]:
+    """(run folders that read back, [(folder, why) for those that do not])."""
+    good, bad = [], []
+    for path in runs(state):
+        try:
+            read_run(path)
+        except CorruptRunError as exc:
+            bad.append((path, exc))
+        else:
+            good.append(path)
+    return good, bad
 
 
 def ms(us: float | None) -> str:

@@ -49,6 +49,40 @@ def new_password(length: int = 24) -> str:
             return candidate
 
 
+# What every recorded endpoint must have; Endpoint's other fields have defaults.
+ENDPOINT_FIELDS = {
+    "engine": str, "runtime": str, "host": str, "port": (int, type(None)),
+    "database": str, "user": str, "password": str,
+}  # fmt: skip
+
+
+def _kind(value: Any) -> str:
+    names = {dict: "an object", list: "a list", str: "a string", type(None): "null"}
+    return names.get(type(value), type(value).__name__)
+
+
+def shape_problem(data: Any) -> str | None:
+    """What is wrong with a parsed state.json, or None when arena can use it."""
+    if not isinstance(data, dict):
+        return f"expected a JSON object, found {_kind(data)}"
+    for key in ("endpoints", "passwords"):
+        if not isinstance(data.get(key, {}), dict):
+            return f"'{key}' must be an object, found {_kind(data[key])}"
+    for name, endpoint in data.get("endpoints", {}).items():
+        if not isinstance(endpoint, dict):
+            return f"endpoint '{name}' must be an object, found {_kind(endpoint)}"
+        missing = [f for f in ENDPOINT_FIELDS if f not in endpoint]
+        if missing:
+            return f"endpoint '{name}' lacks {', '.join(missing)}"
+        wrong = [f for f, kinds in ENDPOINT_FIELDS.items() if not isinstance(endpoint[f], kinds)]
+        if wrong or isinstance(endpoint["port"], bool):
+            return f"endpoint '{name}' has a wrong type for {', '.join(wrong or ['port'])}"
+    for name, password in data.get("passwords", {}).items():
+        if not isinstance(password, str):
+            return f"the password of '{name}' must be a string, found {_kind(password)}"
+    return None
+
+
 class ProjectState:
     """Read/write access to .arena/state.json, locked against concurrent shells."""
 
@@ -82,20 +116,43 @@ class ProjectState:
         if not self.file.exists():
             return {"project": self.id, "root": str(self.root), "endpoints": {}, "passwords": {}}
         try:
-            return json.loads(self.file.read_text())
-        except (OSError, json.JSONDecodeError) as exc:
-            raise StateError(
-                f"Cannot read {self.file}: {exc}.",
-                "Fix or delete the file; `arena ps` finds docker containers by label.",
-            ) from exc
+            data = json.loads(self.file.read_text())
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise self._unreadable(str(exc)) from exc
+        problem = shape_problem(data)
+        if problem:
+            raise self._unreadable(problem)
+        return data
+
+    def _unreadable(self, why: str) -> StateError:
+        return StateError(
+            f"Cannot read {self.file}: {' '.join(why.split())}.",
+            "Fix the file by hand (it holds each engine's address and password) or move it "
+            "aside; `arena ps` finds docker containers by label.",
+        )
 
     def _write(self, data: dict[str, Any]) -> None:
+        """Replace state.json atomically. Called under the lock, so a state.tmp found here
+        is a leftover of an interrupted write, and a failed write removes its own."""
         tmp = self.file.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            json.dump(data, fh, indent=2, sort_keys=True)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, self.file)
+        try:
+            tmp.unlink(missing_ok=True)
+            # O_EXCL | O_NOFOLLOW: never write through a link someone put in our place.
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                json.dump(data, fh, indent=2, sort_keys=True)
+                fh.flush()
+                os.fsync(fh.fileno())  # a crash right after must not leave an empty file
+            os.replace(tmp, self.file)
+        except BaseException as exc:
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
+            if isinstance(exc, OSError):
+                raise StateError(
+                    f"Cannot write {self.file}: {exc.strerror or exc}; it was left unchanged.",
+                    "Free disk space or make .arena/ writable, then run the command again.",
+                ) from exc
+            raise
 
     @contextlib.contextmanager
     def locked(self) -> Iterator[dict[str, Any]]:

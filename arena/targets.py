@@ -92,6 +92,13 @@ def resolve(
     state = state or ProjectState()
     endpoints = state.endpoints()
     chosen = [get_engine(n).name for n in names if n.strip()]
+    if not endpoints or any(name not in endpoints for name in chosen):
+        # The state file may have been lost while servers still run: find them (containers by
+        # label, native servers by the record in their data directory) before saying "not up".
+        from arena import lifecycle
+
+        lifecycle.adopt_discovered(state, endpoints)
+        endpoints = state.endpoints()
     if not chosen:
         chosen = sorted(endpoints)
         if not chosen:

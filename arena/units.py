@@ -35,7 +35,7 @@ def parse_duration(text: str | float | int) -> float:
     if isinstance(text, int | float):
         seconds = float(text)
     else:
-        raw = str(text).strip().lower()
+        raw = str(text).strip()  # _DURATION_PART ignores case; the unit is lowered below
         if re.fullmatch(r"\d+(?:\.\d+)?", raw):
             seconds = float(raw)
         elif raw and _DURATION_PART.sub("", raw) == "":
@@ -62,7 +62,9 @@ def parse_size(text: str) -> int:
 
 
 def format_count(n: float) -> str:
+    """1500000 -> '1.5m'. Rounded to 3 digits first, so 999,999,999 reads '1b', not '1e+03m'."""
+    rounded = float(f"{n:.3g}")
     for factor, suffix in ((1e9, "b"), (1e6, "m"), (1e3, "k")):
-        if abs(n) >= factor:
-            return f"{n / factor:.3g}{suffix}"
+        if abs(rounded) >= factor:
+            return f"{rounded / factor:.3g}{suffix}"
     return f"{n:.0f}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import sys
 
 import click
 
@@ -65,6 +66,23 @@ class ArenaGroup(click.Group):
             )
         return super().resolve_command(ctx, args)
 
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        """Click's own usage errors (a missing argument, an unknown option, a bad value) print
+        the usage block over several lines; arena prints every error as one line, exit 2."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            # Without standalone mode click returns the code of ctx.exit(code), or the
+            # command's return value (None: commands return nothing).
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.ClickException as exc:
+            console.error(usage_line(exc))
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            console.error("Aborted.")
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
@@ -78,7 +96,19 @@ class ArenaGroup(click.Group):
             ctx.exit(130)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except OSError as exc:
+            # A file the machine refuses (disk full, permissions, a directory where a file
+            # should be) is the environment, not a bug: say which file and why.
+            if exc.filename is None or debug_enabled(ctx):
+                raise
+            console.error(
+                f"Cannot use {exc.filename}: {exc.strerror or exc}. "
+                "Hint: Check the path, its permissions and the free disk space."
+            )
+            ctx.exit(2)
         except Exception as exc:
+            # Only a bug in arena gets here: every problem the user can act on is an
+            # ArenaError raised where it happens, with its own hint.
             if debug_enabled(ctx):
                 raise
             console.error(
@@ -86,6 +116,17 @@ class ArenaGroup(click.Group):
                 "Hint: rerun with --debug for the traceback, and report it."
             )
             ctx.exit(1)
+
+
+def usage_line(exc: click.ClickException) -> str:
+    """A click error as one line with a hint pointing at the command's help."""
+    text = " ".join(exc.format_message().split())
+    if "Hint:" in text:
+        return text
+    ctx = getattr(exc, "ctx", None)
+    # The program is `arena` however it was started (python -m arena, a test runner).
+    command = " ".join(["arena", *(ctx.command_path.split()[1:] if ctx is not None else [])])
+    return f"{text} Hint: `{command} --help` shows the usage."
 
 
 def debug_enabled(ctx: click.Context) -> bool:

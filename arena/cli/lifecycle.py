@@ -197,7 +197,10 @@ def logs(engine_name: str, tail: int) -> None:
 @json_option
 def sql(engine_name: str, statement: str, as_json: bool) -> None:
     """Run one SQL statement on an engine that is up and print the result."""
-    columns, rows = lifecycle.sql(engine_name, statement)
+    from arena import targets
+
+    (target,) = targets.resolve([get_engine(engine_name).name])
+    columns, rows = target.engine.execute(target.endpoint, statement)
     if as_json:
         console.as_json([dict(zip(columns, row, strict=True)) for row in rows])
     elif columns:

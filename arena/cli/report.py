@@ -23,12 +23,15 @@ def report(run_id, list_runs, operations, as_csv, as_json) -> None:
     """Show a load run (default: the latest) with the engines side by side."""
     state = ProjectState()
     if list_runs:
-        found = [p.name for p in reports.runs(state)]
+        good, bad = reports.readable_runs(state)
+        found = [p.name for p in good]
+        for path, exc in bad:
+            console.warn(f"skipped {path.name}: {exc.message}")
         if as_json:
             console.as_json(found)
         elif found:
             console.info("\n".join(found))
-        else:
+        elif not bad:
             console.info("No load results yet. Run `arena load`.")
         return
     path = reports.find_run(state, run_id)
@@ -36,12 +39,7 @@ def report(run_id, list_runs, operations, as_csv, as_json) -> None:
     if as_json:
         console.as_json({"run_id": path.name, "path": str(path), **data})
         return
-    if operations:
-        headers, rows = reports.by_operation(data)
-    elif as_csv:
-        headers, rows = list(reports.RAW_HEADERS), reports.side_by_side(data, raw=True)
-    else:
-        headers, rows = list(reports.SIDE_BY_SIDE_HEADERS), reports.side_by_side(data)
+    headers, rows = reports.rows_for(path, data, operations=operations, raw=as_csv)
     if as_csv:
         out = io.StringIO()
         writer = csv.writer(out)

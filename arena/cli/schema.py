@@ -24,11 +24,11 @@ def inspect(engine_names, tables, as_json: bool) -> None:
     from arena.introspect import introspect, no_tables_error
 
     results: dict[str, Schema] = {}
-    for target in targets.resolve(engine_list(engine_names)):
-        name, engine, endpoint = target.name, target.engine, target.endpoint
-        results[name] = introspect(engine, endpoint, list(tables) or None)
+    for target in targets.resolve(engine_list(engine_names)):  # every one answers, or one line
+        name = target.name
+        results[name] = introspect(target.engine, target.endpoint, list(tables) or None)
         if not results[name].tables and not as_json:
-            console.warn(no_tables_error(engine, endpoint).one_line())
+            console.warn(no_tables_error(target.engine, target.endpoint).one_line())
     if as_json:
         console.as_json({name: schema.to_dict() for name, schema in results.items()})
         return

@@ -164,13 +164,26 @@ class Engine:
             conn.close()
 
     def execute(self, endpoint: Endpoint, sql: str) -> tuple[list[str], list[tuple]]:
-        """Run one statement; return (column names, rows). Server errors become QueryError."""
+        """Run exactly one statement; return (column names, rows). Every engine refuses an
+        empty text or several statements before running any of them (see
+        `single_statement_options`); server errors become QueryError."""
+        count = self.statement_count(sql)
+        if count == 0:
+            raise QueryError(
+                "No SQL statement given: the text is empty.", 'Pass one statement, e.g. "SELECT 1".'
+            )
         conn = self.connect(endpoint)
         try:
             cur = conn.cursor()
             try:
-                cur.execute(sql)
+                cur.execute(sql, **self.single_statement_options)
             except self.driver_errors() as exc:
+                if count > 1:
+                    raise QueryError(
+                        f"{self.display_name} runs one statement at a time; this text holds "
+                        f"{count}, so nothing was run.",
+                        "Send each statement on its own.",
+                    ) from exc
                 raise QueryError(
                     f"{self.display_name} rejected the statement: {error_text(exc)}",
                     "Check the SQL against this engine's dialect.",
@@ -182,6 +195,34 @@ class Engine:
             return columns, [tuple(r) for r in cur.fetchall()]
         finally:
             conn.close()
+
+    # -- cli hooks (one statement per `execute`) ------------------------------------------
+    # Keyword arguments for cursor.execute that make the driver or the server refuse a text
+    # holding several statements before running any of them. PyMySQL (no MULTI_STATEMENTS
+    # flag) and sqlite3 refuse on their own; psycopg's simple-query protocol would run them
+    # all and return the first result only, so PostgreSQL prepares the text instead.
+    single_statement_options: ClassVar[dict[str, Any]] = {}
+
+    def statement_count(self, sql: str) -> int:
+        """How many statements `sql` holds, split at semicolons by sqlglot's tokenizer for
+        this dialect (quotes, comments and dollar-quoted bodies understood). It words errors
+        and catches an empty text; the server decides everything else, so a text the
+        tokenizer cannot read counts as one statement."""
+        from sqlglot.dialects.dialect import Dialect
+        from sqlglot.errors import SqlglotError
+        from sqlglot.tokens import TokenType
+
+        try:
+            tokens = Dialect.get_or_raise(self.sqlglot_dialect).tokenize(sql)
+        except SqlglotError:
+            return 1
+        count, pending = 0, False
+        for token in tokens:
+            if token.token_type == TokenType.SEMICOLON:
+                count, pending = count + pending, False
+            else:
+                pending = True
+        return count + pending
 
     # -- container contract -------------------------------------------------------------
     def container_env(self, user: str, password: str, database: str) -> dict[str, str]:

@@ -230,3 +230,8 @@ class Postgres(Engine):
 
     def cancel_statement(self, endpoint: Endpoint, conn: Any, backend_id: Any) -> None:
         conn.cancel()  # a cancel request on its own socket
+
+    # -- cli hooks ------------------------------------------------------------------------
+    # A prepared text must be one statement: the server refuses "SELECT 1; DROP ..." before
+    # running any of it ("cannot insert multiple commands into a prepared statement").
+    single_statement_options = {"prepare": True}

@@ -6,11 +6,14 @@ import json
 import os
 import socket
 
+import click
 import pytest
 from click.testing import CliRunner
 
 from arena import __version__
 from arena.cli import COMMANDS, cli
+from arena.errors import UnknownNameError
+from tests.conftest import run_arena
 
 
 @pytest.fixture
@@ -151,9 +154,24 @@ def test_sqlite_lifecycle(runner, project):
 
 
 def test_debug_shows_the_traceback(runner, project):
+    # Without --debug the same input is one line and exit 2 (a SystemExit in CliRunner), so
+    # "some exception, exit != 0" would pass with --debug ignored: ask for the error itself.
+    plain = runner.invoke(cli, ["up", "postgress"])
+    assert plain.exit_code == 2 and isinstance(plain.exception, SystemExit)
     result = runner.invoke(cli, ["--debug", "up", "postgress"])
-    assert result.exit_code != 0
-    assert result.exception is not None  # raised instead of being turned into one line
+    assert isinstance(result.exception, UnknownNameError), repr(result.exception)
+    assert result.exit_code == 1
+    assert "Unknown engine 'postgress'" not in result.output  # raised, not printed as a line
+
+
+@pytest.mark.parametrize("how", [("--debug",), ()])
+def test_debug_traceback_in_a_real_process(project, how, monkeypatch):
+    if not how:
+        monkeypatch.setenv("ARENA_DEBUG", "1")
+    done = run_arena(project.root, *how, "up", "postgress")
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.startswith("Traceback (most recent call last):"), done.stderr
+    assert "arena.errors.UnknownNameError: Unknown engine 'postgress'." in done.stderr
 
 
 def test_supabase_in_docker_shows_its_two_endpoints():
@@ -179,3 +197,40 @@ def test_supabase_in_docker_shows_its_two_endpoints():
         ),
         ("supabase-rest", "docker", "PostgREST", "http://127.0.0.1:3000", "-", "-", "up"),
     ]
+
+
+@click.command()
+@click.argument("what")
+def _failing(what: str) -> None:
+    """Raises what it is told to: stands in for a command meeting the environment or a bug."""
+    if what == "disk":
+        raise OSError(28, "No space left on device", "/somewhere/state.tmp")
+    raise ZeroDivisionError("a bug")
+
+
+@pytest.fixture
+def failing_command(monkeypatch):
+    monkeypatch.setitem(COMMANDS, "failing", "tests.cli.test_cli:_failing")
+
+
+def test_a_file_the_machine_refuses_is_one_line_exit_2(runner, failing_command):
+    line = _one_line_error(runner.invoke(cli, ["failing", "disk"]))
+    assert line == (
+        "Error: Cannot use /somewhere/state.tmp: No space left on device. "
+        "Hint: Check the path, its permissions and the free disk space."
+    )
+
+
+def test_only_a_bug_is_an_internal_error(runner, failing_command):
+    result = runner.invoke(cli, ["failing", "bug"])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: Internal error: ZeroDivisionError: a bug Hint:")
+    debug = runner.invoke(cli, ["--debug", "failing", "disk"])
+    assert isinstance(debug.exception, OSError)
+
+
+def test_click_usage_errors_are_one_line(runner, project):
+    line = _one_line_error(runner.invoke(cli, ["sql"]))
+    assert line == "Error: Missing argument 'ENGINE'. Hint: `arena sql --help` shows the usage."
+    line = _one_line_error(runner.invoke(cli, ["ps", "--jsn"]))
+    assert "No such option '--jsn'. Did you mean '--json'?" in line
