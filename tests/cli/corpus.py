@@ -187,7 +187,10 @@ def snapshot(where: str, state: ProjectState) -> dict:
             "state": state.file.read_bytes(),
         }
     if where == "dead":  # data dirs of the killed servers, and what state says about them
-        dirs = sorted(str(p.relative_to(state.dir)) for p in (state.dir / "native").iterdir())
+        dirs = {
+            name: sorted(p.name for p in Path(endpoint.data_dir).iterdir())
+            for name, endpoint in state.endpoints().items()
+        }
         return {"state": state.file.read_bytes(), "data_dirs": dirs}
     return {"files": file_hashes(state.dir) if state.dir.exists() else {}}
 

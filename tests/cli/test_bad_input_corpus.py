@@ -188,6 +188,20 @@ CASES = [
     case("report-hand-edited-number", "report", expect="cannot show", where="run_bad_number"),
     case("report-operations-hand-edited", "report", "--operations", expect="cannot show",
          where="run_bad_operations"),
+    # -- run ---------------------------------------------------------------------------
+    case("run-unknown-suite", "run", "isolaton", expect="Did you mean isolation?"),
+    case("run-level-the-engine-lacks", "run", "isolation", "--engines", "sqlite", "--levels",
+         "read-committed", expect="SQLite offers: SERIALIZABLE"),
+    case("run-nothing-up", "run", "isolation", expect="Nothing is up", where="empty"),
+    case("run-dead", "run", "deadlocks", "--engines", "postgres", expect="does not answer",
+         where="dead"),
+    # -- bench -------------------------------------------------------------------------
+    case("bench-unknown-category", "bench", "joinz", expect="Did you mean joins?"),
+    case("bench-bad-scale", "bench", "query", "--scales", "1x", expect="Invalid scale '1x'"),
+    case("bench-iterations-and-duration", "bench", "query", "--iterations", "5", "--duration",
+         "1s", expect="exclude each other"),
+    case("bench-zero-repeats", "bench", "query", "--repeats", "0", expect="--repeats"),
+    case("bench-nothing-up", "bench", "query", expect="Nothing is up", where="empty"),
     # -- worker ------------------------------------------------------------------------
     case("worker-no-master", "worker", expect="Missing option '--master'"),
     case("worker-bad-port", "worker", "--master", "x", "--master-port", "abc",
