@@ -27,6 +27,8 @@ class ColumnRules:
     json: bool = False
     min_length: int = 0
     excluded: list[Any] = field(default_factory=list)
+    max_length: int | None = None
+    patterns: list[str] = field(default_factory=list)  # Python regexes the value must match
 
     def tighten_low(self, value: float, inclusive: bool, step: float) -> None:
         value = value if inclusive else value + step
@@ -97,5 +99,10 @@ def _apply(table: Table, form: analyzer.Form, rules: dict[str, ColumnRules]) -> 
         rule.json = True
     elif kind == analyzer.MIN_LENGTH:
         rule.min_length = max(rule.min_length, int(form.bound))
+    elif kind == analyzer.MAX_LENGTH:
+        bound = int(form.bound)
+        rule.max_length = bound if rule.max_length is None else min(rule.max_length, bound)
+    elif kind == analyzer.PATTERN:
+        rule.patterns.append(form.values[0])
     else:  # AFTER: this column follows another of the same row
         rule.after.append((form.other, not form.inclusive))

@@ -19,7 +19,7 @@ from arena.errors import ArenaError
 from arena.schema import Column, ForeignKey
 from arena.seed import counter_random as rnd
 from arena.seed import generators as g
-from arena.seed import inference
+from arena.seed import inference, shaping
 from arena.seed.config import TableConfig
 from arena.seed.keys import FkPicker, KeySource
 from arena.seed.plan import TablePlan
@@ -163,11 +163,14 @@ class TableGen:
         ):
             return g.SequenceGen(key)
         if rule.allowed is not None:
-            if not rule.allowed:
+            allowed = [v for v in rule.allowed if v not in rule.excluded]
+            if not allowed:
                 raise ValueError("its CHECK constraints allow no value")
-            return g.ChoiceGen(key, rule.allowed)
+            return g.ChoiceGen(key, allowed)
+        if rule.patterns:
+            return shaping.pattern_gen(key, col, rule, unique, self.n)
         if rule.json:
-            return inference.json_gen(key)
+            return inference.json_gen(key, col.name)
         if rule.after:
             other, strict = rule.after[0]
             base_col = self.table.column(other)
@@ -194,10 +197,7 @@ class TableGen:
             raise ValueError(f"a numeric range on a {col.data_type} column")
         else:
             gen = inference.infer(key, col, unique, self.name)
-        if rule.min_length and isinstance(gen, g.PoolGen):
-            strings = [s for s in gen.pool.objects.tolist() if len(s) >= rule.min_length]
-            gen = g.PoolGen(key, strings or ["x" * rule.min_length], gen.skew, gen.label)
-        return gen
+        return shaping.fit(key, gen, col, rule, unique)
 
     def _after(self, key, base: g.Gen, strict: bool) -> g.Gen:
         span = {"timestamp": 30 * 86400, "date": 30, "time": 3600}.get(base.kind, 100)
@@ -374,8 +374,9 @@ class TableGen:
                 else:
                     fk_cache[fk.name] = self.fk_values(fk, local)
             return fk_cache[fk.name][pos]
-        rows = self._hash_rows(local)
         gen = self.gens[col.name]
+        # Sequences count kept rows (1..n), not the redrawn hash rows of a tuple-unique table.
+        rows = local + self.offset if isinstance(gen, g.SequenceGen) else self._hash_rows(local)
         values = gen.generate(rows, unique=col.name in self.unique_cols)
         rule = self.rules.get(col.name)
         if rule and rule.excluded and values.kind in ("int", "decimal"):
