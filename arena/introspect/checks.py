@@ -291,6 +291,17 @@ def _comparison(node: exp.Expression) -> Form | tuple[Form, ...]:
         if not values or _NO in values:
             raise _unsupported(node)
         return Form(IN, column, values)
+    if isinstance(right, exp.All) or (
+        isinstance(right, exp.Anonymous) and str(right.this).upper() == "ALL"
+    ):  # PostgreSQL's rewrite of NOT IN: col <> ALL (ARRAY[...]); sqlglot: All or ALL()
+        inner = right.this if isinstance(right, exp.All) else right.expressions[0]
+        array = _unwrap(inner)
+        if op is not exp.NEQ or column is None or not isinstance(array, exp.Array):
+            raise _unsupported(node)
+        values = tuple(_literal(v) for v in array.expressions)
+        if not values or _NO in values:
+            raise _unsupported(node)
+        return tuple(Form(NOT_EQUAL, column, (v,)) for v in values)
     length_of = _length_of(left)
     if length_of is not None:
         limit = _literal(right)
@@ -378,6 +389,13 @@ def _pattern(node: exp.Expression) -> Form | None:
     from arena.seed import patterns  # the converters live with the generator that uses them
 
     column, text = _column(node.this), _literal(node.expression)
+    escape = _unwrap(node.expression)
+    if isinstance(escape, exp.Anonymous) and str(escape.this).lower() == "similar_to_escape":
+        # PostgreSQL stores SIMILAR TO as `col ~ similar_to_escape('pattern')`
+        text = _literal(escape.expressions[0]) if len(escape.expressions) == 1 else _NO
+        if column is None or not isinstance(text, str):
+            raise _unsupported(node)
+        return Form(PATTERN, column, (patterns.similar_regex(text),))
     if column is None or not isinstance(text, str) or node.args.get("escape"):
         raise _unsupported(node)
     if isinstance(node, exp.Like | exp.ILike):

@@ -82,9 +82,15 @@ def glob_regex(pattern: str) -> str:
 
 def similar_regex(pattern: str) -> str:
     """SIMILAR TO: LIKE's % and _ plus regex alternation, repeats and classes."""
-    out = []
+    out, in_class = [], False
     for ch in pattern:
-        if ch == "%":
+        if in_class:  # inside [...] every character is itself
+            in_class = ch != "]"
+            out.append(ch)
+        elif ch == "[":
+            in_class = True
+            out.append(ch)
+        elif ch == "%":
             out.append(".*")
         elif ch == "_":
             out.append(".")

@@ -90,7 +90,13 @@ def _apply(table: Table, form: analyzer.Form, rules: dict[str, ColumnRules]) -> 
     elif kind == analyzer.HIGH:
         rule.tighten_high(form.bound, form.inclusive, step_for(table, form.column))
     elif kind == analyzer.NOT_EQUAL:
-        rule.excluded.append(form.values[0])
+        value = form.values[0]
+        if isinstance(value, str) and _is_number_column(table, form.column):
+            try:  # PostgreSQL: score <> '-1'::integer
+                value = int(value) if value.lstrip("-").isdigit() else float(value)
+            except ValueError:
+                pass
+        rule.excluded.append(value)
         if form.values[0] == "":
             rule.min_length = max(rule.min_length, 1)
     elif kind == analyzer.NOT_NULL:
@@ -106,3 +112,10 @@ def _apply(table: Table, form: analyzer.Form, rules: dict[str, ColumnRules]) -> 
         rule.patterns.append(form.values[0])
     else:  # AFTER: this column follows another of the same row
         rule.after.append((form.other, not form.inclusive))
+
+
+def _is_number_column(table: Table, column: str) -> bool:
+    try:
+        return table.column(column).logical in ("smallint", "int", "bigint", "decimal", "float")
+    except KeyError:
+        return False

@@ -23,7 +23,7 @@ from arena.seed import inference, shaping
 from arena.seed.config import TableConfig
 from arena.seed.keys import FkPicker, KeySource
 from arena.seed.plan import TablePlan
-from arena.seed.rules import ColumnRules, Unsatisfiable, rules_for
+from arena.seed.rules import ColumnRules, Unsatisfiable, rules_for, step_for
 from arena.seed.values import Values
 
 DEFAULT_SKEW = 0.8  # zipf exponent of FK picks: a few hot parents, a long tail
@@ -75,6 +75,7 @@ class TableGen:
                 "Configure generators for the columns it mentions in a seeds YAML "
                 "(--config), and arena will trust them.",
             ) from None
+        self._propagate_after_bounds()
         self.unique_cols: set[str] = set()
         self.tuple_sets: list[tuple[str, ...]] = []
         self.carriers: dict[tuple[str, ...], str] = {}
@@ -176,7 +177,7 @@ class TableGen:
             base_col = self.table.column(other)
             if base_col.name in self.fk_of:
                 raise ValueError(f"it must be greater than the foreign key {other}")
-            return self._after(key, self._gen_for(base_col), strict)
+            return self._after(key, self._gen_for(base_col), strict, rule.high)
         later = LATER_NAMES.match(col.name.lower())
         created = next(
             (c for c in self.columns if c.name.lower() in ("created_at", "created_on", "created")),
@@ -199,9 +200,23 @@ class TableGen:
             gen = inference.infer(key, col, unique, self.name)
         return shaping.fit(key, gen, col, rule, unique)
 
-    def _after(self, key, base: g.Gen, strict: bool) -> g.Gen:
+    def _after(self, key, base: g.Gen, strict: bool, high: float | None = None) -> g.Gen:
         span = {"timestamp": 30 * 86400, "date": 30, "time": 3600}.get(base.kind, 100)
-        return g.AfterGen(key, base, 0, span, strict)
+        return g.AfterGen(key, base, 0, span, strict, high)
+
+    def _propagate_after_bounds(self) -> None:
+        """b >= a with b <= H: a <= H too (less a step when strict), so b has room above
+        a; and a >= L makes b >= L. Done before any generator is built."""
+        for name, rule in list(self.rules.items()):
+            for other, strict in rule.after:
+                if other in self.fk_of:
+                    continue
+                base = self.rules.setdefault(other, ColumnRules())
+                step = step_for(self.table, other) if strict else 0.0
+                if rule.high is not None:
+                    base.tighten_high(rule.high - step, True, 0.0)
+                if base.low is not None:
+                    rule.tighten_low(base.low + step, True, 0.0)
 
     def _picker(self, fk: ForeignKey, parents: dict[str, KeySource]) -> FkPicker:
         spec = self.config.columns.get(fk.columns[0])
