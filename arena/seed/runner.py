@@ -220,6 +220,16 @@ def seed_engine(
         if options.truncate:
             check_truncate(schema, targets, loader)
         gens = make_generators(plan, options, loader, schema, engine.sqlglot_dialect)
+        forward = [f"{tp.name}.{fk.name}" for tp in plan.tables for fk in tp.forward]
+        if forward:
+            refusal = loader.allow_forward_references()
+            if refusal is not None:
+                raise ArenaError(
+                    f"{', '.join(forward)} close a cycle of NOT NULL foreign keys, which arena "
+                    f"seeds with the FK checks off for the load, but {refusal}.",
+                    "Make one of these foreign keys nullable or DEFERRABLE, or seed as a "
+                    "user who may turn FK checks off.",
+                )
         if options.truncate:
             loader.truncate(targets)
         return _load_all(engine, loader, gens, schema, reporter)
@@ -235,7 +245,10 @@ def fk_levels(gens: list[TableGen]) -> list[list[TableGen]]:
         parents = [
             level[fk.ref_table]
             for fk in tg.table.foreign_keys
-            if fk.ref_table in level and fk.ref_table != tg.name and fk not in tg.plan.deferred
+            if fk.ref_table in level
+            and fk.ref_table != tg.name
+            and fk not in tg.plan.deferred
+            and fk not in tg.plan.forward
         ]
         level[tg.name] = 1 + max(parents, default=-1)
     groups: list[list[TableGen]] = [[] for _ in range(max(level.values(), default=-1) + 1)]

@@ -89,7 +89,7 @@ class TableGen:
         self.pickers = {
             fk.name: self._picker(fk, parents)
             for fk in self.table.foreign_keys
-            if fk not in plan.deferred
+            if fk not in plan.deferred and fk not in plan.forward
         }
         self._apply_capacity()
         self.eff_rows: np.ndarray | None = None  # tuple-unique tables: hash row per local row
@@ -256,8 +256,9 @@ class TableGen:
                 self.tuple_sets.append(cols)
 
     def bind_deferred(self, parents: dict[str, KeySource]) -> None:
-        """Once every table has a generator: pickers for the second-pass FKs."""
-        for fk in self.plan.deferred:
+        """Once every table has a generator: pickers for the second-pass FKs and for the
+        forward ones (a NOT NULL cycle: the parent is loaded after this table)."""
+        for fk in (*self.plan.deferred, *self.plan.forward):
             self.pickers[fk.name] = self._picker(fk, parents)
 
     def _apply_capacity(self) -> None:

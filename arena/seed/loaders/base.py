@@ -247,6 +247,11 @@ class Loader:
             self.conn.rollback()
             raise
 
+    def allow_forward_references(self) -> str | None:
+        """Make this load accept rows whose FK points at a row loaded later (a cycle of NOT
+        NULL FKs). None when done; else why this engine cannot."""
+        return "arena has no way to turn off this engine's FK checks for a load"
+
     def reset_identity(self, table: Table) -> None:
         """Move the table's sequence past the explicit ids."""
 

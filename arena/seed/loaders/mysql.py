@@ -131,6 +131,9 @@ class MySQLLoader(Loader):
             "accepted)",
         )
 
+    def allow_forward_references(self) -> str | None:
+        return None  # foreign_key_checks = 0 for every load already (prepare)
+
     def load_targets(self, columns: list[Column]) -> str:
         return ", ".join(
             f"@v{i}" if _converted(c) else self.engine.quote(c.name) for i, c in enumerate(columns)
