@@ -10,6 +10,7 @@ mentions has a generator configured in the seeds YAML (then the user's word stan
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,10 +93,8 @@ def _apply(table: Table, form: analyzer.Form, rules: dict[str, ColumnRules]) -> 
     elif kind == analyzer.NOT_EQUAL:
         value = form.values[0]
         if isinstance(value, str) and _is_number_column(table, form.column):
-            try:  # PostgreSQL: score <> '-1'::integer
+            with contextlib.suppress(ValueError):  # PostgreSQL: score <> '-1'::integer
                 value = int(value) if value.lstrip("-").isdigit() else float(value)
-            except ValueError:
-                pass
         rule.excluded.append(value)
         if form.values[0] == "":
             rule.min_length = max(rule.min_length, 1)

@@ -207,7 +207,7 @@ class TableGen:
     def _propagate_after_bounds(self) -> None:
         """b >= a with b <= H: a <= H too (less a step when strict), so b has room above
         a; and a >= L makes b >= L. Done before any generator is built."""
-        for name, rule in list(self.rules.items()):
+        for rule in list(self.rules.values()):
             for other, strict in rule.after:
                 if other in self.fk_of:
                     continue
