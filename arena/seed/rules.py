@@ -102,6 +102,7 @@ def _apply(table: Table, form: analyzer.Form, rules: dict[str, ColumnRules]) -> 
         rule.not_null = True
     elif kind == analyzer.JSON:
         rule.json = True
+        rule.not_null = True  # SQLite's json_valid(NULL) is 0, failing the CHECK
     elif kind == analyzer.MIN_LENGTH:
         rule.min_length = max(rule.min_length, int(form.bound))
     elif kind == analyzer.MAX_LENGTH:

@@ -162,7 +162,10 @@ class TableGen:
         if is_int_key and (
             col.identity or (unique and tuple(self.table.primary_key) == (col.name,))
         ):
-            return g.SequenceGen(key)
+            sequence = g.SequenceGen(key)
+            # A narrow key type (TINYINT) holds no more rows than its largest value.
+            sequence.capacity = int(inference.numeric_bounds(col)[1])
+            return sequence
         if rule.allowed is not None:
             allowed = [v for v in rule.allowed if v not in rule.excluded]
             if not allowed:
