@@ -4,8 +4,9 @@ The analysis itself is arena/introspect/checks.py (the one CHECK analyzer, also 
 introspection and the domain schemas); this module folds its forms into one ColumnRules per
 column, moving exclusive bounds by the smallest step of the column's type.
 
-A CHECK whose forms arena cannot satisfy raises `Unsatisfiable`, unless every column it
-mentions has a generator configured in the seeds YAML (then the user's word stands).
+A CHECK whose forms arena cannot satisfy is returned as `Unsatisfiable` (the loader then keeps
+only rows the engine accepts), unless every column it mentions has a generator configured in
+the seeds YAML (then the user's word stands).
 """
 
 from __future__ import annotations
@@ -64,21 +65,24 @@ def step_for(table: Table, column: str) -> float:
 
 def rules_for(
     table: Table, configured: set[str], dialect: str
-) -> tuple[dict[str, ColumnRules], list[str]]:
+) -> tuple[dict[str, ColumnRules], list[str], list[Unsatisfiable]]:
     """Column rules from every CHECK of the table, its text read in sqlglot `dialect` (the
-    engine's). Returns (rules, names of the checks left to the seeds YAML)."""
+    engine's). Returns (rules, names of the checks left to the seeds YAML, the checks arena
+    cannot solve: their rows are filtered by the engine, arena/seed/loaders/filtered.py)."""
     rules: dict[str, ColumnRules] = {}
     trusted: list[str] = []
+    unsolved: list[Unsatisfiable] = []
     for check in table.checks:
         analysis = analyzer.check_forms(check, dialect)
         if analysis.problem is not None:
             if analysis.columns and analysis.columns <= configured:
                 trusted.append(check.name)
-                continue
-            raise Unsatisfiable(check, analysis.problem)
+            else:
+                unsolved.append(Unsatisfiable(check, analysis.problem))
+            continue
         for form in analysis.forms:
             _apply(table, form, rules)
-    return rules, trusted
+    return rules, trusted, unsolved
 
 
 def _apply(table: Table, form: analyzer.Form, rules: dict[str, ColumnRules]) -> None:

@@ -24,6 +24,7 @@ from arena.seed.capacity import check_fits
 from arena.seed.config import SeedConfig
 from arena.seed.keys import ExternalKeys, KeySource
 from arena.seed.loaders import Cancelled, CancelToken, Loader, LoadError, loader_for
+from arena.seed.loaders.filtered import load_filtered
 from arena.seed.plan import SeedPlan, build_plan
 from arena.seed.table import DEFAULT_NULL_FRACTION, DEFAULT_SKEW, TableGen
 from arena.seed.verify import Verification, verify
@@ -237,6 +238,14 @@ def seed_engine(
         loader.close()
 
 
+def unsolved_note(tg: TableGen, loaded: int, discarded: int) -> str:
+    names = ", ".join(u.check.name for u in tg.unsolved)
+    return (
+        f"{tg.name}: CHECK {names} is beyond arena's generators; the engine filtered the "
+        f"rows: {loaded} kept, {discarded} discarded"
+    )
+
+
 def fk_levels(gens: list[TableGen]) -> list[list[TableGen]]:
     """Group tables so every table's in-run parents sit in an earlier group (second-pass
     and self-referencing FKs do not count: they are filled from rows already loaded)."""
@@ -291,7 +300,11 @@ def _load_all(
         mine = spare.get()
         t0 = time.perf_counter()
         try:
-            loaded = mine.load(tg, lambda n: reporter.advance(name, n))
+            if tg.unsolved:
+                loaded, discarded = load_filtered(mine, tg, lambda n: reporter.advance(name, n))
+                tg.notes.append(unsolved_note(tg, loaded, discarded))
+            else:
+                loaded = mine.load(tg, lambda n: reporter.advance(name, n))
             mine.reset_identity(tg.table)
             return TableResult(tg.name, tg.n, loaded, time.perf_counter() - t0, "loaded")
         except (LoadError, Cancelled) as exc:

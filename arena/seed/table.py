@@ -23,7 +23,7 @@ from arena.seed import inference, shaping
 from arena.seed.config import TableConfig
 from arena.seed.keys import FkPicker, KeySource
 from arena.seed.plan import TablePlan
-from arena.seed.rules import ColumnRules, Unsatisfiable, rules_for, step_for
+from arena.seed.rules import ColumnRules, rules_for, step_for
 from arena.seed.values import Values
 
 DEFAULT_SKEW = 0.8  # zipf exponent of FK picks: a few hot parents, a long tail
@@ -66,15 +66,8 @@ class TableGen:
             for pos, col in enumerate(fk.columns):
                 self.fk_of.setdefault(col, (fk, pos))
         configured = {c for c, spec in self.config.columns.items() if spec.generator is not None}
-        try:
-            self.rules, self.trusted_checks = rules_for(self.table, configured, dialect)
-        except Unsatisfiable as exc:
-            raise ArenaError(
-                f"arena cannot satisfy CHECK {exc.check.name} on {self.name}: "
-                f"{exc.check.expression} ({exc.why}).",
-                "Configure generators for the columns it mentions in a seeds YAML "
-                "(--config), and arena will trust them.",
-            ) from None
+        # Checks arena cannot solve: the loader keeps only rows the engine accepts.
+        self.rules, self.trusted_checks, self.unsolved = rules_for(self.table, configured, dialect)
         self._propagate_after_bounds()
         self.unique_cols: set[str] = set()
         self.tuple_sets: list[tuple[str, ...]] = []
@@ -378,7 +371,22 @@ class TableGen:
             v.nulls = nulls if nulls.any() else None
         return values
 
-    def column_values(self, col: Column, local: np.ndarray, fk_cache: dict) -> Values:
+    def redrawn(self, row: int, attempt: int) -> dict[str, Values]:
+        """Local row `row` with every column that is no key (primary, unique, foreign)
+        drawn again from another row number: a row the engine refused, tried anew."""
+        local = np.array([row], dtype=np.int64)
+        keys = {c for s in self._unique_sets() for c in s} | set(self.unique_cols)
+        cache: dict = {}
+        return {
+            c.name: self.column_values(
+                c, local, cache, 0 if c.name in keys else attempt * rnd.RETRY_STRIDE * 7
+            )
+            for c in self.columns
+        }
+
+    def column_values(
+        self, col: Column, local: np.ndarray, fk_cache: dict, shift: int = 0
+    ) -> Values:
         if col.name in self.fk_of:
             fk, pos = self.fk_of[col.name]
             if fk.name not in fk_cache:
@@ -396,6 +404,7 @@ class TableGen:
         gen = self.gens[col.name]
         # Sequences count kept rows (1..n), not the redrawn hash rows of a tuple-unique table.
         rows = local + self.offset if isinstance(gen, g.SequenceGen) else self._hash_rows(local)
+        rows = rows + shift
         values = gen.generate(rows, unique=col.name in self.unique_cols)
         rule = self.rules.get(col.name)
         if rule and rule.excluded and values.kind in ("int", "decimal"):

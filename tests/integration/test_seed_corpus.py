@@ -42,6 +42,37 @@ def test_sqlite_without_rowid_table_keeps_its_check(servers):
         assert scalar(engine, endpoint, bad) == 0
 
 
+@pytest.mark.parametrize("fresh", ["postgres", "mariadb", "sqlite"], indirect=True)
+def test_a_check_beyond_the_generators_is_filtered_by_the_engine(fresh):
+    """`id % 2 = 0` on the key: no redraw can help odd ids, so about half the rows are
+    discarded and reported; `(x % 5) * 0 = 1` admits nothing: the table fails naming it."""
+    engine, endpoint = fresh
+    engine.execute(
+        endpoint,
+        "CREATE TABLE evens (id INTEGER PRIMARY KEY, x INTEGER NOT NULL, "
+        "CONSTRAINT even_ids CHECK (id % 2 = 0), CONSTRAINT odd_x CHECK (x % 3 = 1))",
+    )
+    engine.execute(
+        endpoint,
+        "CREATE TABLE refused (id INTEGER PRIMARY KEY, x INTEGER NOT NULL, "
+        "CONSTRAINT never CHECK ((x % 5) * 0 = 1))",
+    )
+    result = seed_engine(engine, endpoint, SeedOptions(rows=2000, seed=5))
+    by_table = {t.table: t for t in result.tables}
+    evens = by_table["evens"]
+    assert evens.status == "loaded", evens
+    kept = scalar(engine, endpoint, "SELECT count(*) FROM evens")
+    assert kept == evens.loaded and 0.4 * evens.planned < kept < 0.6 * evens.planned
+    assert scalar(engine, endpoint, "SELECT count(*) FROM evens WHERE NOT (id % 2 = 0)") == 0
+    assert scalar(engine, endpoint, "SELECT count(*) FROM evens WHERE NOT (x % 3 = 1)") == 0
+    [note] = [n for n in result.notes if n.startswith("evens:")]
+    assert f"{kept} kept, {evens.planned - kept} discarded" in note, note
+    nothing = by_table["refused"]
+    assert nothing.status == "failed"
+    assert "refused every generated row" in nothing.error, nothing.error
+    assert scalar(engine, endpoint, "SELECT count(*) FROM refused") == 0
+
+
 # -- the corpus -----------------------------------------------------------------------------
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
@@ -217,7 +248,7 @@ def test_corpus_schema_seeds_clean(engine_name, path, servers):
         seconds = time.perf_counter() - started
         failed = [(t.table, t.status, t.error) for t in result.tables if t.status != "loaded"]
         assert result.ok, (result.error, failed, result.notes)
-        print(f"{engine_name} {path.stem}: {result.rows} rows in {seconds:.2f}s")
+        print(f"{engine_name} {path.stem}: {result.rows} rows in {seconds:.2f}s", result.notes)
         conn = engine.connect(endpoint)
         try:
             cat = CATALOGS[engine.family](conn)

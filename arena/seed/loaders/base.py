@@ -255,6 +255,20 @@ class Loader:
     def reset_identity(self, table: Table) -> None:
         """Move the table's sequence past the explicit ids."""
 
+    # -- filtered loads (arena/seed/loaders/filtered.py) ----------------------------------
+    param_mark = "%s"  # the driver's placeholder
+
+    def begin(self) -> None:
+        """Open the transaction (drivers that do not begin one implicitly)."""
+
+    def insert_values_prefix(self, table: Table) -> str:
+        """Words between the column list and VALUES (PostgreSQL: OVERRIDING SYSTEM VALUE)."""
+        return ""
+
+    def python_redrawn(self, tg: TableGen, row: int, attempt: int) -> tuple:
+        chunk = tg.redrawn(row, attempt)
+        return tuple(chunk[c.name].to_python(self.engine)[0] for c in tg.columns)
+
     def python_rows(self, tg: TableGen, start: int, stop: int) -> list[tuple]:
         chunk = tg.chunk(start, stop)
         columns = [chunk[c.name].to_python(self.engine) for c in tg.columns]

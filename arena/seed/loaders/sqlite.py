@@ -12,6 +12,11 @@ class SQLiteLoader(Loader):
     def prepare(self) -> None:
         self.conn.isolation_level = None  # explicit BEGIN/COMMIT below
 
+    param_mark = "?"
+
+    def begin(self) -> None:
+        self.conn.execute("BEGIN")  # isolation_level None: no implicit transactions
+
     def allow_forward_references(self) -> str | None:
         # Outside a transaction (the loads open their own); verify.py counts orphans after.
         # https://www.sqlite.org/pragma.html#pragma_foreign_keys
