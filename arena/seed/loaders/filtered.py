@@ -61,12 +61,8 @@ def load_filtered(loader: Loader, tg: TableGen, progress: Progress) -> tuple[int
                 progress(len(rows))
                 continue
             for i, row in enumerate(rows):
-                candidates = [row] + [
-                    lambda k=k: loader.python_redrawn(tg, start + i, k)
-                    for k in range(1, REDRAWS + 1)
-                ]
-                for candidate in candidates:
-                    values = candidate if isinstance(candidate, tuple) else candidate()
+                for k in range(REDRAWS + 1):
+                    values = row if k == 0 else loader.python_redrawn(tg, start + i, k)
                     error = attempt([values], False)
                     if error is None:
                         loaded += 1
