@@ -38,6 +38,10 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
+from arena.introspect import null_checks
+from arena.introspect.sql_nodes import column_of as _column
+from arena.introspect.sql_nodes import null_test as _null_test
+from arena.introspect.sql_nodes import unwrap as _unwrap
 from arena.schema import Check
 
 # Form kinds: what one CHECK demands of one column.
@@ -196,9 +200,9 @@ _MIRROR = {exp.GT: exp.LT, exp.GTE: exp.LTE, exp.LT: exp.GT, exp.LTE: exp.GTE}
 def _forms(node: exp.Expression) -> tuple[tuple[Form, ...], bool]:
     """(forms, exact) of a sub-expression, or _Unsupported."""
     node = _unwrap(node)
-    nulls = _null_pattern(node)
+    nulls = null_checks.columns_to_set(node)
     if nulls is not None:
-        return nulls, True
+        return tuple(Form(NOT_NULL, c) for c in nulls), True
     if isinstance(node, exp.And):
         left, left_exact = _forms(node.this)
         right, right_exact = _forms(node.expression)
@@ -266,15 +270,6 @@ def _disjunction(node: exp.Or) -> tuple[tuple[Form, ...], bool]:
     ):
         return (Form(IN, left[0].column, left[0].values + right[0].values),), True
     raise _unsupported(node)
-
-
-def _null_test(node: exp.Expression, negated: bool = False) -> str | None:
-    """The column of `col IS NULL` (`col IS NOT NULL` when `negated`), else None. sqlglot
-    spells IS NOT as Is(negate=True) in newer versions, Not(Is) in older ones."""
-    node = _unwrap(node)
-    if not isinstance(node, exp.Is) or not isinstance(_unwrap(node.expression), exp.Null):
-        return None
-    return _column(node.this) if bool(node.args.get("negate")) == negated else None
 
 
 def _comparison(node: exp.Expression) -> Form | tuple[Form, ...]:
@@ -409,78 +404,8 @@ def _pattern(node: exp.Expression) -> Form | None:
     return Form(PATTERN, column, (regex,))
 
 
-def _null_pattern(node: exp.Expression) -> tuple[Form, ...] | None:
-    """A CHECK made only of `col IS [NOT] NULL` tests under AND/OR/NOT (`a IS NOT NULL OR
-    b IS NOT NULL`, `(a IS NULL) = (b IS NULL)`): the forms of the assignment that keeps the
-    most columns set (NOT_NULL on them). None when the expression has other leaves, or is
-    a lone `col IS NULL` (the caller's relaxation)."""
-    leaves: list[str] = []
-
-    def evaluate(n: exp.Expression, present: dict[str, bool]) -> bool:
-        n = _unwrap(n)
-        column = _null_test(n)
-        if column is not None:
-            return not present[column]
-        column = _null_test(n, negated=True)
-        if column is not None:
-            return present[column]
-        if isinstance(n, exp.Not):
-            return not evaluate(n.this, present)
-        if isinstance(n, exp.And):
-            return evaluate(n.this, present) and evaluate(n.expression, present)
-        if isinstance(n, exp.Or):
-            return evaluate(n.this, present) or evaluate(n.expression, present)
-        if isinstance(n, exp.EQ | exp.NEQ):
-            same = evaluate(n.this, present) == evaluate(n.expression, present)
-            return same if isinstance(n, exp.EQ) else not same
-        raise _Unsupported("")
-
-    def collect(n: exp.Expression) -> bool:
-        n = _unwrap(n)
-        column = _null_test(n) or _null_test(n, negated=True)
-        if column is not None:
-            leaves.append(column)
-            return True
-        if isinstance(n, exp.Not):
-            return collect(n.this)
-        if isinstance(n, exp.And | exp.Or | exp.EQ | exp.NEQ):
-            return collect(n.this) and collect(n.expression)
-        return False
-
-    if not collect(node) or _null_test(node) is not None or len(set(leaves)) > 8:
-        return None
-    columns = list(dict.fromkeys(leaves))
-    # Most columns set first: all set, then one NULL, ...
-    for mask in sorted(range(2 ** len(columns)), key=lambda m: -bin(m).count("1")):
-        present = {c: bool(mask >> i & 1) for i, c in enumerate(columns)}
-        if evaluate(node, present):
-            if not all(present.values()):
-                return None  # needs a column NULL: not a form arena writes
-            return tuple(Form(NOT_NULL, c) for c in columns)
-    return None
-
-
 def _unsupported(node: exp.Expression) -> _Unsupported:
     return _Unsupported(f"arena cannot satisfy the form {node.sql()[:80]}")
-
-
-def _unwrap(node: exp.Expression | None) -> exp.Expression | None:
-    """Drop parentheses, casts and charset introducers: engines add them, meaning stays."""
-    while isinstance(node, exp.Paren | exp.Cast | exp.TryCast | exp.Introducer | exp.Tuple):
-        if isinstance(node, exp.Introducer):
-            node = node.expression
-        elif isinstance(node, exp.Tuple):
-            if len(node.expressions) != 1:
-                return node
-            node = node.expressions[0]
-        else:
-            node = node.this
-    return node
-
-
-def _column(node: exp.Expression | None) -> str | None:
-    node = _unwrap(node)
-    return node.name if isinstance(node, exp.Column) else None
 
 
 _NO = object()  # "not a literal" (None is a legitimate value: NULL)
