@@ -218,7 +218,10 @@ class TableGen:
         spec = self.config.columns.get(fk.columns[0])
         skew = spec.skew if spec and spec.skew is not None else self.config.skew
         skew = self.default_skew if skew is None else skew
-        nullable = all(self.table.column(c).nullable for c in fk.columns)
+        nullable = all(
+            self.table.column(c).nullable and not self.rules.get(c, ColumnRules()).not_null
+            for c in fk.columns
+        )  # a CHECK (a IS NOT NULL OR b IS NOT NULL) makes an FK column NOT NULL too
         in_unique = any(set(fk.columns) <= set(s) for s in self._unique_sets())
         null = spec.null_fraction if spec and spec.null_fraction is not None else None
         if fk.ref_table == self.name:
