@@ -374,10 +374,10 @@ class TableGen:
             v.nulls = nulls if nulls.any() else None
         return values
 
-    def redrawn(self, row: int, attempt: int) -> dict[str, Values]:
-        """Local row `row` with every column that is no key (primary, unique, foreign)
-        drawn again from another row number: a row the engine refused, tried anew."""
-        local = np.array([row], dtype=np.int64)
+    def redrawn(self, rows: list[int], attempt: int) -> dict[str, Values]:
+        """Local `rows` with every column that is no key (primary, unique, foreign) drawn
+        again from other row numbers: rows the engine refused, tried anew."""
+        local = np.array(rows, dtype=np.int64)
         keys = {c for s in self._unique_sets() for c in s} | set(self.unique_cols)
         cache: dict = {}
         return {

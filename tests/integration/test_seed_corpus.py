@@ -73,6 +73,19 @@ def test_a_check_beyond_the_generators_is_filtered_by_the_engine(fresh):
     assert scalar(engine, endpoint, "SELECT count(*) FROM refused") == 0
 
 
+def test_a_domain_check_beyond_the_generators_goes_row_by_row(postgres, servers):
+    """The stage copies the domain type, so the stage itself refuses the rows: the batch
+    falls back to row by row, and redrawing the non-key column saves every row."""
+    with fresh_database("postgres", servers) as (engine, endpoint):
+        engine.execute(endpoint, "CREATE DOMAIN odd_int AS integer CHECK (VALUE % 2 = 1)")
+        engine.execute(endpoint, "CREATE TABLE odds (id integer PRIMARY KEY, x odd_int NOT NULL)")
+        result = seed_engine(engine, endpoint, SeedOptions(rows=300, seed=5))
+        assert result.ok, result
+        assert scalar(engine, endpoint, "SELECT count(*) FROM odds") == 300
+        assert scalar(engine, endpoint, "SELECT count(*) FROM odds WHERE x % 2 <> 1") == 0
+        assert any("300 kept, 0 discarded" in n for n in result.notes), result.notes
+
+
 # -- the corpus -----------------------------------------------------------------------------
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"

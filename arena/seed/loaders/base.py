@@ -265,9 +265,18 @@ class Loader:
         """Words between the column list and VALUES (PostgreSQL: OVERRIDING SYSTEM VALUE)."""
         return ""
 
-    def python_redrawn(self, tg: TableGen, row: int, attempt: int) -> tuple:
-        chunk = tg.redrawn(row, attempt)
-        return tuple(chunk[c.name].to_python(self.engine)[0] for c in tg.columns)
+    def create_stage(self, table: Table, row_column: str) -> str | None:
+        """A temporary, constraint-free copy of `table` plus an integer `row_column`, on
+        this connection: its name, or None when the engine has none (row by row then)."""
+        return None
+
+    def drop_stage(self, stage: str | None) -> None:
+        """Drop what create_stage made (engines that drop it at commit need nothing)."""
+
+    def python_redrawn(self, tg: TableGen, rows: list[int], attempt: int) -> list[tuple]:
+        chunk = tg.redrawn(rows, attempt)
+        columns = [chunk[c.name].to_python(self.engine) for c in tg.columns]
+        return list(zip(*columns, strict=True))
 
     def python_rows(self, tg: TableGen, start: int, stop: int) -> list[tuple]:
         chunk = tg.chunk(start, stop)

@@ -131,6 +131,21 @@ class MySQLLoader(Loader):
             "accepted)",
         )
 
+    def create_stage(self, table: Table, row_column: str) -> str | None:
+        # CREATE ... AS SELECT copies column types and NOT NULL, no CHECKs or keys. A
+        # temporary table commits nothing implicitly.
+        cur = self.conn.cursor()
+        cur.execute("DROP TEMPORARY TABLE IF EXISTS arena_stage")
+        cur.execute(
+            f"CREATE TEMPORARY TABLE arena_stage AS SELECT t.*, CAST(0 AS SIGNED) AS "
+            f"{self.engine.quote(row_column)} FROM {self.name(table)} AS t LIMIT 0"
+        )
+        return "arena_stage"
+
+    def drop_stage(self, stage: str | None) -> None:
+        if stage is not None:
+            self.conn.cursor().execute(f"DROP TEMPORARY TABLE IF EXISTS {stage}")
+
     def allow_forward_references(self) -> str | None:
         return None  # foreign_key_checks = 0 for every load already (prepare)
 

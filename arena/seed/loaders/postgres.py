@@ -35,6 +35,13 @@ class PostgresLoader(Loader):
         # explicit ids into GENERATED ALWAYS identities (a no-op for other tables)
         return "OVERRIDING SYSTEM VALUE "
 
+    def create_stage(self, table: Table, row_column: str) -> str | None:
+        # LIKE copies types and NOT NULL, no CHECKs, keys or FKs; gone at commit.
+        cur = self.conn.cursor()
+        cur.execute(f"CREATE TEMP TABLE arena_stage (LIKE {self.name(table)}) ON COMMIT DROP")
+        cur.execute(f"ALTER TABLE arena_stage ADD COLUMN {self.engine.quote(row_column)} bigint")
+        return "arena_stage"
+
     def allow_forward_references(self) -> str | None:
         # Each COPY runs with session_replication_role = replica (see prepare): the FK
         # triggers do not fire, and verify.py counts orphans afterwards.

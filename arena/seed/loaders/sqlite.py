@@ -17,6 +17,18 @@ class SQLiteLoader(Loader):
     def begin(self) -> None:
         self.conn.execute("BEGIN")  # isolation_level None: no implicit transactions
 
+    def create_stage(self, table: Table, row_column: str) -> str | None:
+        self.conn.execute("DROP TABLE IF EXISTS temp.arena_stage")
+        self.conn.execute(
+            f"CREATE TEMP TABLE arena_stage AS SELECT *, 0 AS {self.engine.quote(row_column)} "
+            f"FROM {self.name(table)} WHERE 0"
+        )
+        return "temp.arena_stage"
+
+    def drop_stage(self, stage: str | None) -> None:
+        if stage is not None:
+            self.conn.execute(f"DROP TABLE IF EXISTS {stage}")
+
     def allow_forward_references(self) -> str | None:
         # Outside a transaction (the loads open their own); verify.py counts orphans after.
         # https://www.sqlite.org/pragma.html#pragma_foreign_keys
