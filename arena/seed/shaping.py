@@ -30,16 +30,26 @@ def pattern_gen(key, col: Column, rule: ColumnRules, unique: bool, rows: int) ->
     """Strings matching every pattern of the rule, within the length window."""
     wanted = min(max(POOL_SIZE, rows * 2), MAX_PATTERN_POOL) if unique else POOL_SIZE
     top = max_length(col, rule)
-    first, *others = rule.patterns
-    strings = patterns.strings_matching(first, wanted, int(key), top)
-    compiled = [re.compile(p) for p in others]
-    strings = [
-        s
-        for s in strings
-        if len(s) >= rule.min_length
-        and all(c.search(s) for c in compiled)
-        and s not in rule.excluded
-    ]
+    first, *_ = rule.patterns
+    strings = patterns.strings_matching(first, wanted, int(key), None)
+    compiled = [re.compile(p) for p in rule.patterns]
+    low = rule.min_length
+    fitted, seen = [], set()
+    for i, s in enumerate(strings):
+        # Too short for a length CHECK: digits or letters appended may still match (LIKE 'P%').
+        short = low - len(s)
+        tries = [s] if short <= 0 else [s + str(i).rjust(short, "0")[-short:], s + "x" * short]
+        for t in tries:
+            if top is not None and len(t) > top:
+                continue
+            # casefold: a unique index under a case-insensitive collation (MySQL's default)
+            # takes "Ab" and "AB" for the same key
+            if all(c.search(t) for c in compiled) and t not in rule.excluded:
+                if t.casefold() not in seen:
+                    seen.add(t.casefold())
+                    fitted.append(t)
+                break
+    strings = fitted
     if not strings:
         raise ValueError(f"no string matches all of its patterns {rule.patterns}")
     return PoolGen(key, strings, label="pattern")
