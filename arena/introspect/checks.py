@@ -31,6 +31,7 @@ API (stable; helper modules import these names):
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -86,7 +87,8 @@ class _Unsupported(Exception):
 def strip_check_keyword(expression: str) -> str:
     """`CHECK (x) NOT VALID` (pg_get_constraintdef) -> `(x)`."""
     text = expression.strip()
-    if text.upper().startswith("CHECK"):
+    # the keyword, not a column that starts with it (check_out > check_in)
+    if re.match(r"CHECK\b", text, re.IGNORECASE):
         text = text[5:].strip()
     if text.upper().endswith("NOT VALID"):
         text = text[: -len("NOT VALID")].strip()

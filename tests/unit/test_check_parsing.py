@@ -299,3 +299,12 @@ def test_the_check_keyword_and_not_valid_are_stripped_in_any_case():
     assert strip_check_keyword("x > 1") == "x > 1"
     assert strip_check_keyword("CHECK(x>1)") == "(x>1)"
     assert parse_check("c", "check (x > 1) not valid", "postgres").low == 1
+
+
+def test_a_column_named_like_the_keyword_is_not_stripped():
+    """check_out > check_in lost its first five letters (read as the CHECK keyword)."""
+    from arena.introspect.checks import strip_check_keyword
+
+    assert strip_check_keyword("check_out > check_in") == "check_out > check_in"
+    assert strip_check_keyword("CHECK (a > 0) NOT VALID") == "(a > 0)"
+    assert analyze("check_out > check_in", "sqlite").forms[0].other == "check_in"
