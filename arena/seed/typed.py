@@ -181,11 +181,35 @@ _ELEMENTS: dict[str, Callable[[np.uint64, np.ndarray, int], list[str]]] = {
     "date": lambda key, rows, salt: [
         _day_text(DEFAULT_END // DAY - 1 - d) for d in _ints(key, rows, salt, 730)
     ],
+    "timestamp": lambda key, rows, salt: [
+        f'"{_day_text(DEFAULT_END // DAY - 1 - d)} {h:02d}:00:00"'
+        for d, h in zip(_ints(key, rows, salt, 730), _ints(key, rows, salt + 1, 24), strict=True)
+    ],
+    "uuid": lambda key, rows, salt: [
+        f"{v:032x}"[:8]
+        + "-"
+        + f"{v:032x}"[8:12]
+        + "-4"
+        + f"{v:032x}"[13:16]
+        + "-8"
+        + f"{v:032x}"[17:20]
+        + "-"
+        + f"{v:032x}"[20:32]
+        for v in (
+            int(a) << 64 | int(b)
+            for a, b in zip(
+                rnd.mix64(rows, key ^ np.uint64(salt << 8)).tolist(),
+                rnd.mix64(rows, key ^ np.uint64(salt << 8 | 1)).tolist(),
+                strict=True,
+            )
+        )
+    ],
 }
 _ELEMENT_KIND = {
     "int2": "int", "int4": "int", "int8": "int", "numeric": "float", "float4": "float",
     "float8": "float", "bool": "bool", "text": "text", "varchar": "text", "bpchar": "text",
-    "citext": "text", "date": "date",
+    "citext": "text", "date": "date", "timestamp": "timestamp", "timestamptz": "timestamp",
+    "uuid": "uuid",
 }  # fmt: skip
 
 
@@ -266,3 +290,8 @@ def typed_gen(key: np.uint64, column: Column) -> Gen | None:
         if build is not None:
             return TypedGen(key, build, f"{match.group(1)}{'[]' * dims}")
     return None
+
+
+def has_generator(column: Column) -> bool:
+    """Whether arena generates values for this column of a non-logical type."""
+    return typed_gen(np.uint64(0), column) is not None

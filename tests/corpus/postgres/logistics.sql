@@ -34,6 +34,8 @@ CREATE TABLE shipments (
   delivery_window tstzrange,
   picked_up_at timestamptz NOT NULL,
   delivered_at timestamptz,
+  scan_times timestamptz[],
+  related_shipments uuid[],
   CHECK (delivered_at > picked_up_at)
 );
 CREATE TABLE tracking_events (
