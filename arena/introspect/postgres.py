@@ -164,6 +164,7 @@ def read_schema(engine: Any, conn: Any) -> Schema:
             # generators (arena/seed/typed.py) build the array literal from it.
             logical = UNKNOWN
             data_type = udt_name[1:] + "[]" * max(1, dims.get((nsp, table, column), 1))
+            enum_values = enums.get((udt_nsp, udt_name[1:]))  # an array of an enum
         elif (udt_nsp, udt_name) in composites:
             logical = UNKNOWN
             data_type = f"row({', '.join(composites[(udt_nsp, udt_name)])})"

@@ -213,11 +213,18 @@ _ELEMENT_KIND = {
 }  # fmt: skip
 
 
-def _array(element: str, dims: int) -> Build | None:
+def _array(element: str, dims: int, labels: tuple[str, ...] | None = None) -> Build | None:
     kind = _ELEMENT_KIND.get(element)
-    if kind is None:
+    if labels:  # an enum's labels
+        choices = np.array([f'"{label}"' for label in labels], dtype=object)
+
+        def make(key, rows, salt):
+            return choices[rnd.integers(rows, key ^ np.uint64(salt), len(choices))].tolist()
+
+    elif kind is None:
         return None
-    make = _ELEMENTS[kind]
+    else:
+        make = _ELEMENTS[kind]
 
     def build(key, rows):
         # 1 dimension: 0..5 elements; more: a rectangular 2x2 per extra dimension.
@@ -286,7 +293,7 @@ def typed_gen(key: np.uint64, column: Column) -> Gen | None:
     match = _ARRAY.match(name)
     if match and (name.startswith("_") or match.group(2)):
         dims = max(1, (match.group(2) or "[]").count("[]"))
-        build = _array(match.group(1), dims)
+        build = _array(match.group(1), dims, column.enum_values)
         if build is not None:
             return TypedGen(key, build, f"{match.group(1)}{'[]' * dims}")
     return None

@@ -2,6 +2,7 @@
 -- staff member and every staff member belongs to a store (a cycle of NOT NULL foreign keys),
 -- an enum, a domain over integer, text[] special features and a tsvector.
 CREATE TYPE mpaa_rating AS ENUM ('G', 'PG', 'PG-13', 'R', 'NC-17');
+CREATE TYPE feature AS ENUM ('Trailers', 'Commentaries', 'Deleted Scenes', 'Behind the Scenes');
 CREATE DOMAIN year AS integer CONSTRAINT year_check CHECK (VALUE >= 1901 AND VALUE <= 2155);
 CREATE TABLE country (
   country_id serial PRIMARY KEY,
@@ -52,7 +53,7 @@ CREATE TABLE film (
   length smallint CHECK (length > 0),
   replacement_cost numeric(5,2) NOT NULL,
   rating mpaa_rating DEFAULT 'G',
-  special_features text[],
+  special_features feature[],
   fulltext tsvector NOT NULL,
   CHECK (replacement_cost > rental_rate)
 );
