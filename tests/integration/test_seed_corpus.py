@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from arena.errors import ArenaError
 from arena.seed import SeedOptions, seed_engine
 from tests.conftest import fresh_database
 
@@ -84,6 +85,42 @@ def test_a_domain_check_beyond_the_generators_goes_row_by_row(postgres, servers)
         assert scalar(engine, endpoint, "SELECT count(*) FROM odds") == 300
         assert scalar(engine, endpoint, "SELECT count(*) FROM odds WHERE x % 2 <> 1") == 0
         assert any("300 kept, 0 discarded" in n for n in result.notes), result.notes
+
+
+CYCLE = [
+    "CREATE TABLE store (store_id int PRIMARY KEY, manager_id int NOT NULL)",
+    "CREATE TABLE staff (staff_id int PRIMARY KEY, store_id int NOT NULL REFERENCES store)",
+    "ALTER TABLE store ADD CONSTRAINT store_manager FOREIGN KEY (manager_id) REFERENCES staff",
+]
+
+
+def test_a_not_null_cycle_is_refused_where_fk_checks_cannot_be_turned_off(servers):
+    """The negative control of cycle seeding: a PostgreSQL user who is no superuser cannot
+    skip the FK triggers, so arena refuses, naming the FKs and why, and writes nothing."""
+    with fresh_database("postgres", servers) as (engine, endpoint):
+        for statement in CYCLE:
+            engine.execute(endpoint, statement)
+        role = f"plain_{endpoint.database[-10:]}"
+        password = engine.literal(endpoint.password)  # arena's per-project password
+        engine.execute(endpoint, f"CREATE ROLE {role} LOGIN NOSUPERUSER PASSWORD {password}")
+        try:
+            engine.execute(endpoint, f"GRANT ALL ON store, staff TO {role}")
+            plain = endpoint.replace(user=role)
+            with pytest.raises(ArenaError, match="cycle of NOT NULL foreign keys") as caught:
+                seed_engine(engine, plain, SeedOptions(rows=200, seed=1))
+            assert "not a superuser" in str(caught.value), caught.value
+            assert scalar(engine, endpoint, "SELECT count(*) FROM store") == 0
+            # The same schema as the superuser: seeded, and every reference real.
+            result = seed_engine(engine, endpoint, SeedOptions(rows=200, seed=1))
+            assert result.ok, result
+            orphans = (
+                "SELECT count(*) FROM store s WHERE NOT EXISTS "
+                "(SELECT 1 FROM staff t WHERE t.staff_id = s.manager_id)"
+            )
+            assert scalar(engine, endpoint, orphans) == 0
+        finally:
+            engine.execute(endpoint, f"DROP OWNED BY {role}")
+            engine.execute(endpoint, f"DROP ROLE {role}")
 
 
 # -- the corpus -----------------------------------------------------------------------------
