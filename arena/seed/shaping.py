@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
-
 from arena.schema import Column
 from arena.seed import patterns
 from arena.seed.generators import POOL_SIZE, Gen, PoolGen, TokenGen
@@ -129,8 +127,3 @@ class _Avoid(Gen):
     def generate(self, rows, unique=False):
         values = self.base.generate(rows, unique).to_python()
         return Values("str", [v + "x" if v in self.excluded else v for v in values])
-
-
-def fits(values: list[str], low: int, high: int | None) -> np.ndarray:
-    """Which values are inside [low, high] characters (tests and diagnostics)."""
-    return np.array([low <= len(v) and (high is None or len(v) <= high) for v in values])
