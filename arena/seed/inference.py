@@ -14,7 +14,7 @@ import numpy as np
 from arena.errors import ArenaError
 from arena.schema import Column
 from arena.seed import counter_random as rnd
-from arena.seed import words
+from arena.seed import skew, words
 from arena.seed.generators import (
     DEFAULT_END,
     INT_MAX,
@@ -252,6 +252,9 @@ def number_gen(key, column: Column, low: float | None, high: float | None, uniqu
         hi = min(type_high, rule["median"] * 200)
     if not is_decimal:
         lo_i, hi_i = int(np.ceil(lo)), int(np.floor(hi))
+        leaning = None if unique else skew.rating_weights(column.name, lo_i, hi_i)
+        if leaning is not None:  # ratings 1..5: most 4s and 5s
+            return ChoiceGen(key, list(range(lo_i, hi_i + 1)), leaning)
         if "high" not in rule and high is None and not unique:
             hi_i = min(hi_i, max(lo_i, 1_000_000))  # plausible magnitudes, not 2**31
         return IntGen(key, lo_i, hi_i, skew=0.0 if unique else rule.get("skew", 0.0))
@@ -312,7 +315,8 @@ def infer(key: np.uint64, column: Column, unique: bool, table: str) -> Gen:
     if typed is not None:
         return typed
     if column.enum_values:
-        return ChoiceGen(key, list(column.enum_values))
+        labels = list(column.enum_values)
+        return ChoiceGen(key, labels, skew.status_weights(column.name, labels))
     if logical in ("smallint", "int", "bigint", "decimal", "float"):
         return number_gen(key, column, None, None, unique)
     if logical == "bool":

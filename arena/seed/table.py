@@ -19,7 +19,7 @@ from arena.errors import ArenaError
 from arena.schema import Column, ForeignKey
 from arena.seed import counter_random as rnd
 from arena.seed import generators as g
-from arena.seed import inference, shaping
+from arena.seed import inference, shaping, skew
 from arena.seed.config import TableConfig
 from arena.seed.keys import FkPicker, KeySource
 from arena.seed.plan import TablePlan
@@ -163,7 +163,14 @@ class TableGen:
             allowed = [v for v in rule.allowed if v not in rule.excluded]
             if not allowed:
                 raise ValueError("its CHECK constraints allow no value")
-            return g.ChoiceGen(key, allowed)
+            weights = skew.status_weights(col.name, allowed)
+            if weights is None and all(isinstance(v, int) for v in allowed) and allowed:
+                scale = skew.rating_weights(col.name, min(allowed), max(allowed))
+                if scale is not None and sorted(allowed) == list(
+                    range(min(allowed), max(allowed) + 1)
+                ):
+                    weights = [scale[v - min(allowed)] for v in allowed]
+            return g.ChoiceGen(key, allowed, weights)
         if rule.patterns:
             return shaping.pattern_gen(key, col, rule, unique, self.n)
         if rule.json:

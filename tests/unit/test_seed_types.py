@@ -181,3 +181,28 @@ def test_sql_server_types_render_as_tsql_that_parses():
         assert re.match(r"^(/\d+)+/$", node)
     with pytest.raises(sqlglot.errors.ParseError):  # the negative control
         sqlglot.parse_one("INSERT INTO things (id) VALUES ('x'", read="tsql")
+
+
+def test_status_and_rating_columns_are_skewed_and_others_stay_uniform():
+    def c(name, logical):
+        return Column(name, logical, logical, False, length=12 if logical == "varchar" else None)
+
+    statuses = "('pending', 'paid', 'shipped', 'delivered', 'cancelled', 'refunded')"
+    table = Table(
+        "orders",
+        (c("id", "int"), c("status", "varchar"), c("rating", "int"), c("stars", "int"),
+         c("color", "varchar")),
+        primary_key=("id",),
+        checks=(Check("s", f"status IN {statuses}"), Check("r", "rating BETWEEN 1 AND 5"),
+                Check("t", "stars IN (1, 2, 3, 4, 5)"),
+                Check("c", "color IN ('red', 'green', 'blue')")),
+    )  # fmt: skip
+    v = generated(table, 20_000)
+    share = {s: v["status"].count(s) / len(v["status"]) for s in set(v["status"])}
+    assert max(share, key=share.get) == "delivered" and share["delivered"] > 0.25
+    assert share["cancelled"] < 0.05 and share["refunded"] < 0.05 and len(share) == 6
+    for name in ("rating", "stars"):
+        counts = np.bincount(v[name], minlength=6)[1:]
+        assert counts.argmax() == 4 and np.mean(v[name]) > 3.7 and counts.min() > 0
+    colors = [v["color"].count(x) / len(v["color"]) for x in ("red", "green", "blue")]
+    assert all(0.3 < s < 0.37 for s in colors)  # the negative control: no name, no skew
