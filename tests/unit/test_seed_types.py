@@ -206,3 +206,14 @@ def test_status_and_rating_columns_are_skewed_and_others_stay_uniform():
         assert counts.argmax() == 4 and np.mean(v[name]) > 3.7 and counts.min() > 0
     colors = [v["color"].count(x) / len(v["color"]) for x in ("red", "green", "blue")]
     assert all(0.3 < s < 0.37 for s in colors)  # the negative control: no name, no skew
+
+
+def test_a_phone_column_holds_phone_numbers_not_words():
+    table = Table(
+        "users",
+        (Column("id", "int", "int", False), Column("phone", "varchar", "varchar", True, length=20)),
+        primary_key=("id",),
+    )
+    phones = [p for p in generated(table, 500)["phone"] if p is not None]
+    assert phones and all(re.match(r"^\+1-555-\d{7}$", p) for p in phones), phones[:3]
+    assert not re.match(r"^\+1-555-\d{7}$", "Could report")  # the negative control
