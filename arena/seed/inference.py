@@ -182,7 +182,9 @@ def string_kind(name: str) -> str | None:
 
 def string_gen(key, kind: str, max_len: int | None, unique: bool) -> Gen:
     """The generator for a string column of this kind (see STRING_RULES)."""
-    if kind in ROW_BUILDERS and (unique or kind in ("email", "username", "slug", "sku", "url", "phone")):
+    if kind in ROW_BUILDERS and (
+        unique or kind in ("email", "username", "slug", "sku", "url", "phone")
+    ):
         return RowStringGen(key, ROW_BUILDERS[kind], max_len, kind)
     if kind == "token" or unique:
         width = min(max_len or 12, 12)
