@@ -74,9 +74,9 @@ class TableGen:
         self.carriers: dict[tuple[str, ...], str] = {}
         self._plan_uniqueness()
         self.gens: dict[str, g.Gen] = {}
-        for col in self.columns:
+        for col in list(self.columns):
             if col.name not in self.fk_of:
-                self._gen_for(col)
+                self._gen_or_default(col)
         # A deferred FK (cycle) points at a table generated later: bound in bind_deferred().
         self._demote_small_carriers()
         self.pickers = {
@@ -130,6 +130,23 @@ class TableGen:
         return not (
             col.logical in ("char", "varchar") and col.length is not None and col.length < 4
         )
+
+    def _gen_or_default(self, col: Column) -> None:
+        """A column arena has no generator for is left out of the insert when the server
+        fills it anyway (a DEFAULT, or NULL) and it is no key; otherwise the error stands."""
+        try:
+            self._gen_for(col)
+        except ArenaError:
+            in_key = any(col.name in s for s in self._unique_sets())
+            if in_key or (col.default is None and not col.nullable) or col.name in self.rules:
+                raise
+            self.columns.remove(col)
+            self.unique_cols.discard(col.name)
+            fill = f"its DEFAULT {col.default}" if col.default is not None else "NULL"
+            self.notes.append(
+                f"{self.name}.{col.name}: left to {fill} (arena has no generator for "
+                f"{col.data_type})"
+            )
 
     def _gen_for(self, col: Column) -> g.Gen:
         if col.name in self.gens:

@@ -12,6 +12,7 @@ import pytest
 import sqlglot
 
 from arena.engines import get_engine
+from arena.errors import ArenaError
 from arena.introspect.checks import PATTERN, analyze
 from arena.schema import Check, Column, Schema, Table
 from arena.seed import patterns
@@ -217,3 +218,17 @@ def test_a_phone_column_holds_phone_numbers_not_words():
     phones = [p for p in generated(table, 500)["phone"] if p is not None]
     assert phones and all(re.match(r"^\+1-555-\d{7}$", p) for p in phones), phones[:3]
     assert not re.match(r"^\+1-555-\d{7}$", "Could report")  # the negative control
+
+
+def test_a_column_without_generator_is_left_to_its_default_or_refused():
+    def table(default, nullable):
+        odd = Column("shape", "tsquery", "unknown", nullable, default=default)
+        return Table("t", (Column("id", "int", "int", False), odd), primary_key=("id",))
+
+    [plan] = build_plan(Schema("s", (table("''::tsquery", False),)), 10).tables
+    tg = TableGen(plan, 3, {}, dialect="postgres")
+    assert [c.name for c in tg.columns] == ["id"]
+    assert any("left to its DEFAULT" in n for n in tg.notes), tg.notes
+    [plan] = build_plan(Schema("s", (table(None, False),)), 10).tables
+    with pytest.raises(ArenaError, match=r"t\.shape of type tsquery"):  # the negative control
+        TableGen(plan, 3, {}, dialect="postgres")
