@@ -1,6 +1,6 @@
 -- A forum (users, boards, threads, posts, votes, badges): citext names, tsvector search,
--- varchar[] mentions, a self-referencing reply tree, an ~* pattern, <>, NOT IN and
--- one-of-two NULL combinations.
+-- varchar[] mentions, a tsquery left to its DEFAULT, a self-referencing reply tree, an ~*
+-- pattern, <>, NOT IN and one-of-two NULL combinations.
 CREATE EXTENSION IF NOT EXISTS citext;
 CREATE TABLE users (
   user_id bigserial PRIMARY KEY,
@@ -8,6 +8,7 @@ CREATE TABLE users (
   email citext NOT NULL UNIQUE,
   reputation int NOT NULL DEFAULT 1 CHECK (reputation >= 1),
   settings jsonb NOT NULL,
+  saved_filter tsquery NOT NULL DEFAULT 'news & sports'::tsquery,
   joined_at timestamptz NOT NULL,
   last_seen_at timestamptz,
   CHECK (last_seen_at >= joined_at)
