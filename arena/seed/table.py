@@ -17,9 +17,9 @@ import numpy as np
 
 from arena.errors import ArenaError
 from arena.schema import Column, ForeignKey
+from arena.seed import agreement, inference, shaping, skew
 from arena.seed import counter_random as rnd
 from arena.seed import generators as g
-from arena.seed import inference, shaping, skew
 from arena.seed.config import TableConfig
 from arena.seed.keys import FkPicker, KeySource
 from arena.seed.plan import TablePlan
@@ -77,7 +77,7 @@ class TableGen:
         for col in list(self.columns):
             if col.name not in self.fk_of:
                 self._gen_or_default(col)
-        # A deferred FK (cycle) points at a table generated later: bound in bind_deferred().
+        agreement.link(self.columns, self.gens, set(self.fk_of))  # email from the row's names
         self._demote_small_carriers()
         self.pickers = {
             fk.name: self._picker(fk, parents)

@@ -14,7 +14,7 @@ import sqlglot
 from arena.engines import get_engine
 from arena.errors import ArenaError
 from arena.introspect.checks import PATTERN, analyze
-from arena.schema import Check, Column, Schema, Table
+from arena.schema import Check, Column, Schema, Table, Unique
 from arena.seed import patterns
 from arena.seed.plan import build_plan
 from arena.seed.table import TableGen
@@ -232,3 +232,31 @@ def test_a_column_without_generator_is_left_to_its_default_or_refused():
     [plan] = build_plan(Schema("s", (table(None, False),)), 10).tables
     with pytest.raises(ArenaError, match=r"t\.shape of type tsquery"):  # the negative control
         TableGen(plan, 3, {}, dialect="postgres")
+
+
+def test_an_email_agrees_with_the_names_of_its_row():
+    def c(name, length=60):
+        return Column(name, "varchar", "varchar", False, length=length)
+
+    people = Table(
+        "customers",
+        (Column("id", "int", "int", False), c("first_name"), c("last_name"), c("email", 120)),
+        primary_key=("id",),
+        uniques=(Unique("customers_email_key", ("email",)),),
+    )
+    v = generated(people, 2000)
+    rows = list(zip(v["first_name"], v["last_name"], v["email"], strict=True))
+    assert all(e.startswith(f"{f.lower()}.{la.lower()}") for f, la, e in rows), rows[:3]
+    assert len(set(v["email"])) == len(v["email"])
+    authors = Table(
+        "authors", (Column("id", "int", "int", False), c("full_name"), c("email", 120)),
+        primary_key=("id",),
+    )  # fmt: skip
+    v = generated(authors, 500)
+    for name, email in zip(v["full_name"], v["email"], strict=True):
+        assert email.startswith(".".join(name.lower().split())), (name, email)
+    short = Table(
+        "accounts", (Column("id", "int", "int", False), c("full_name"), c("email", 10)),
+        primary_key=("id",),
+    )  # fmt: skip
+    assert all(len(e) <= 10 for e in generated(short, 200)["email"])  # too long: the token
