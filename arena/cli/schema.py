@@ -9,6 +9,7 @@ from arena.cli.options import engine_list, json_option
 from arena.engines import get_engine
 from arena.errors import ArenaError
 from arena.schema import Schema, Table
+from arena.seed.typed import has_generator
 
 
 @click.command()
@@ -68,7 +69,7 @@ def _table_row(table: Table) -> tuple[str, ...]:
     enums = [c.name for c in table.columns if c.logical == "enum"]
     if enums:
         notes.append(f"enum {','.join(enums)}")
-    unknown = [c.name for c in table.columns if c.logical == "unknown"]
+    unknown = [c.name for c in table.columns if c.logical == "unknown" and not has_generator(c)]
     if unknown:
         notes.append(f"no generator for {','.join(unknown)}")
     return (

@@ -16,6 +16,10 @@ back in four spellings; all of them reduce to the same forms:
     col = v, col <> v     col_a > col_b (>=, <, <=)    length(col) > n (>=)
     col IS NOT NULL       json_valid(col)              A AND B
     col IS NULL OR A      (A is satisfied; arena may still write NULLs)
+    length(col) = n, <, <=, BETWEEN (char_length, octet_length, LEN)
+    col ~ re, ~*, REGEXP, RLIKE, SIMILAR TO, LIKE, GLOB      (a pattern the value matches)
+    col NOT IN (...)      col * k <= n (+, -, /: one column, literal operands)
+    any AND/OR/NOT of `col IS [NOT] NULL` tests: solved for which columns are set
 
 API (stable; helper modules import these names):
     analyze(expression, dialect) -> Analysis      forms, or the reason there are none
@@ -27,6 +31,7 @@ API (stable; helper modules import these names):
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -34,6 +39,10 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
+from arena.introspect import null_checks
+from arena.introspect.sql_nodes import column_of as _column
+from arena.introspect.sql_nodes import null_test as _null_test
+from arena.introspect.sql_nodes import unwrap as _unwrap
 from arena.schema import Check
 
 # Form kinds: what one CHECK demands of one column.
@@ -45,6 +54,8 @@ NOT_NULL = "not_null"
 JSON = "json"  # a valid JSON document
 MIN_LENGTH = "min_length"  # len(value) >= bound
 AFTER = "after"  # value >= column `other` of the same row (> when not inclusive)
+MAX_LENGTH = "max_length"  # len(value) <= bound
+PATTERN = "pattern"  # re.search(values[0], value): a Python regex (see arena/seed/patterns.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +87,8 @@ class _Unsupported(Exception):
 def strip_check_keyword(expression: str) -> str:
     """`CHECK (x) NOT VALID` (pg_get_constraintdef) -> `(x)`."""
     text = expression.strip()
-    if text.upper().startswith("CHECK"):
+    # the keyword, not a column that starts with it (check_out > check_in)
+    if re.match(r"CHECK\b", text, re.IGNORECASE):
         text = text[5:].strip()
     if text.upper().endswith("NOT VALID"):
         text = text[: -len("NOT VALID")].strip()
@@ -190,6 +202,9 @@ _MIRROR = {exp.GT: exp.LT, exp.GTE: exp.LTE, exp.LT: exp.GT, exp.LTE: exp.GTE}
 def _forms(node: exp.Expression) -> tuple[tuple[Form, ...], bool]:
     """(forms, exact) of a sub-expression, or _Unsupported."""
     node = _unwrap(node)
+    nulls = null_checks.columns_to_set(node)
+    if nulls is not None:
+        return tuple(Form(NOT_NULL, c) for c in nulls), True
     if isinstance(node, exp.And):
         left, left_exact = _forms(node.this)
         right, right_exact = _forms(node.expression)
@@ -197,10 +212,26 @@ def _forms(node: exp.Expression) -> tuple[tuple[Form, ...], bool]:
     if isinstance(node, exp.Or):
         return _disjunction(node)
     if isinstance(node, exp.Not):
+        inner = _unwrap(node.this)
+        if isinstance(inner, exp.In):  # col NOT IN (...): every value excluded
+            column = _column(inner.this)
+            values = tuple(_literal(v) for v in inner.expressions)
+            if column is None or not values or _NO in values or None in values:
+                raise _unsupported(node)
+            return tuple(Form(NOT_EQUAL, column, (v,)) for v in values), True
         column = _null_test(node.this)  # NOT (col IS NULL) = col IS NOT NULL
         if column is None:
             raise _unsupported(node)
         return (Form(NOT_NULL, column),), True
+    pattern = _pattern(node)
+    if pattern is not None:
+        return (pattern,), True
+    if isinstance(node, exp.Between) and _length_of(node.this) is not None:
+        low, high = _number(node.args.get("low")), _number(node.args.get("high"))
+        if low is None or high is None:
+            raise _unsupported(node)
+        column = _length_of(node.this)
+        return (Form(MIN_LENGTH, column, bound=low), Form(MAX_LENGTH, column, bound=high)), True
     if isinstance(node, exp.In):
         column = _column(node.this)
         values = tuple(_literal(v) for v in node.expressions)
@@ -219,7 +250,8 @@ def _forms(node: exp.Expression) -> tuple[tuple[Form, ...], bool]:
             raise _unsupported(node)
         return (Form(JSON, column),), True
     if isinstance(node, exp.EQ | exp.NEQ) or type(node) in _COMPARISONS:
-        return (_comparison(node),), True
+        found = _comparison(node)
+        return (found if isinstance(found, tuple) else (found,)), True
     raise _unsupported(node)
 
 
@@ -242,18 +274,10 @@ def _disjunction(node: exp.Or) -> tuple[tuple[Form, ...], bool]:
     raise _unsupported(node)
 
 
-def _null_test(node: exp.Expression) -> str | None:
-    """The column of `col IS NULL`, else None."""
-    node = _unwrap(node)
-    if not isinstance(node, exp.Is) or not isinstance(_unwrap(node.expression), exp.Null):
-        return None
-    return _column(node.this)
-
-
-def _comparison(node: exp.Expression) -> Form:
+def _comparison(node: exp.Expression) -> Form | tuple[Form, ...]:
     op = type(node)
     left, right = _unwrap(node.this), _unwrap(node.expression)
-    if _column(left) is None and _length_of(left) is None:  # 5 < col: read it as col > 5
+    if _literal(left) is not _NO and _literal(right) is _NO:  # 5 < col: read it as col > 5
         left, right, op = right, left, _MIRROR.get(op, op)
     column, other = _column(left), _column(right)
     if isinstance(right, exp.Any):  # PostgreSQL's rewrite of IN: col = ANY (ARRAY[...])
@@ -264,12 +288,31 @@ def _comparison(node: exp.Expression) -> Form:
         if not values or _NO in values:
             raise _unsupported(node)
         return Form(IN, column, values)
+    if isinstance(right, exp.All) or (
+        isinstance(right, exp.Anonymous) and str(right.this).upper() == "ALL"
+    ):  # PostgreSQL's rewrite of NOT IN: col <> ALL (ARRAY[...]); sqlglot: All or ALL()
+        inner = right.this if isinstance(right, exp.All) else right.expressions[0]
+        array = _unwrap(inner)
+        if op is not exp.NEQ or column is None or not isinstance(array, exp.Array):
+            raise _unsupported(node)
+        values = tuple(_literal(v) for v in array.expressions)
+        if not values or _NO in values:
+            raise _unsupported(node)
+        return tuple(Form(NOT_EQUAL, column, (v,)) for v in values)
     length_of = _length_of(left)
     if length_of is not None:
         limit = _literal(right)
-        if op not in (exp.GT, exp.GTE) or isinstance(limit, bool) or not isinstance(limit, int):
+        if isinstance(limit, bool) or not isinstance(limit, int) or op is exp.NEQ:
             raise _unsupported(node)
-        return Form(MIN_LENGTH, length_of, bound=limit + (op is exp.GT))
+        if op is exp.EQ:
+            return Form(MIN_LENGTH, length_of, bound=limit), Form(
+                MAX_LENGTH, length_of, bound=limit
+            )
+        if op in (exp.GT, exp.GTE):
+            return Form(MIN_LENGTH, length_of, bound=limit + (op is exp.GT))
+        return Form(MAX_LENGTH, length_of, bound=limit - (op is exp.LT))
+    left, right, op = _solve_arithmetic(left, right, op)
+    column = _column(left)
     if column is None:
         raise _unsupported(node)
     if other is not None:  # two columns of the same row
@@ -290,34 +333,81 @@ def _comparison(node: exp.Expression) -> Form:
     return Form(bound, column, bound=number, inclusive=inclusive)
 
 
+_LENGTH_FUNCTIONS = ("octet_length", "length", "char_length", "character_length", "len")
+
+
 def _length_of(node: exp.Expression | None) -> str | None:
     """The column of length(col), else None (sqlglot reads char_length, len and
-    character_length as the same Length node in every dialect)."""
+    character_length as the same Length node in every dialect; octet_length stays a plain
+    function call: arena writes ASCII, so bytes and characters agree)."""
     node = _unwrap(node)
-    return _column(node.this) if isinstance(node, exp.Length) else None
+    if isinstance(node, exp.Length):
+        return _column(node.this)
+    if isinstance(node, exp.Anonymous) and str(node.this).lower() in _LENGTH_FUNCTIONS:
+        return _column(node.expressions[0]) if len(node.expressions) == 1 else None
+    return None
+
+
+_FLIP = {exp.GT: exp.LT, exp.GTE: exp.LTE, exp.LT: exp.GT, exp.LTE: exp.GTE}
+
+
+def _solve_arithmetic(left, right, op):
+    """`col * k op n` (also +, -, / by a literal k) -> `col op' n'`; anything else as is."""
+    while isinstance(left, exp.Mul | exp.Add | exp.Sub | exp.Div):
+        number, target = _number(left.expression), _unwrap(left.this)
+        if number is None and isinstance(left, exp.Mul | exp.Add):  # k * col, k + col
+            number, target = _number(left.this), _unwrap(left.expression)
+        value = _number(right)
+        if number is None or value is None:
+            return left, right, op
+        if isinstance(left, exp.Add):
+            value -= number
+        elif isinstance(left, exp.Sub):
+            value += number
+        elif isinstance(left, exp.Mul):
+            if number == 0:
+                return left, right, op
+            value /= number
+            op = _FLIP.get(op, op) if number < 0 else op
+        else:
+            value *= number
+            op = _FLIP.get(op, op) if number < 0 else op
+        left, right = target, exp.Literal.number(value)
+    return left, right, op
+
+
+_PATTERN_NODES = (exp.RegexpLike, exp.RegexpILike, exp.SimilarTo, exp.Like, exp.ILike, exp.Glob)
+
+
+def _pattern(node: exp.Expression) -> Form | None:
+    """`col ~ 're'`, REGEXP, RLIKE, SIMILAR TO, LIKE, GLOB -> a PATTERN form (Python regex)."""
+    if not isinstance(node, _PATTERN_NODES):
+        return None
+    from arena.seed import patterns  # the converters live with the generator that uses them
+
+    column, text = _column(node.this), _literal(node.expression)
+    escape = _unwrap(node.expression)
+    if isinstance(escape, exp.Anonymous) and str(escape.this).lower() == "similar_to_escape":
+        # PostgreSQL stores SIMILAR TO as `col ~ similar_to_escape('pattern')`
+        text = _literal(escape.expressions[0]) if len(escape.expressions) == 1 else _NO
+        if column is None or not isinstance(text, str):
+            raise _unsupported(node)
+        return Form(PATTERN, column, (patterns.similar_regex(text),))
+    if column is None or not isinstance(text, str) or node.args.get("escape"):
+        raise _unsupported(node)
+    if isinstance(node, exp.Like | exp.ILike):
+        regex = patterns.like_regex(text)
+    elif isinstance(node, exp.Glob):
+        regex = patterns.glob_regex(text)
+    elif isinstance(node, exp.SimilarTo):
+        regex = patterns.similar_regex(text)
+    else:
+        regex = patterns.posix_regex(text)
+    return Form(PATTERN, column, (regex,))
 
 
 def _unsupported(node: exp.Expression) -> _Unsupported:
     return _Unsupported(f"arena cannot satisfy the form {node.sql()[:80]}")
-
-
-def _unwrap(node: exp.Expression | None) -> exp.Expression | None:
-    """Drop parentheses, casts and charset introducers: engines add them, meaning stays."""
-    while isinstance(node, exp.Paren | exp.Cast | exp.TryCast | exp.Introducer | exp.Tuple):
-        if isinstance(node, exp.Introducer):
-            node = node.expression
-        elif isinstance(node, exp.Tuple):
-            if len(node.expressions) != 1:
-                return node
-            node = node.expressions[0]
-        else:
-            node = node.this
-    return node
-
-
-def _column(node: exp.Expression | None) -> str | None:
-    node = _unwrap(node)
-    return node.name if isinstance(node, exp.Column) else None
 
 
 _NO = object()  # "not a literal" (None is a legitimate value: NULL)

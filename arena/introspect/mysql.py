@@ -21,6 +21,7 @@ from arena.schema import Column, Index, Schema, Unique
 # MySQL's TIMESTAMP converts to UTC and back (arena renders timestamptz as it); elsewhere a
 # plain timestamp has no zone.
 MYSQL_TYPES = {"timestamp": "timestamptz"}
+_BIT_WIDTH = re.compile(r"^bit\((\d+)\)")
 
 TABLES = """
 SELECT TABLE_NAME FROM information_schema.TABLES
@@ -101,13 +102,16 @@ def read_schema(engine: Any, conn: Any) -> Schema:
         data_type, extra = data_type.lower(), (extra or "").upper()
         column_type = column_type.lower()
         enum_values = None
-        if data_type == "enum":
+        if data_type in ("enum", "set"):  # SET's labels: arena/seed/typed.py draws subsets
             enum_values = tuple(v.replace("''", "'") for v in _ENUM_LABEL.findall(column_type))
         if (table, name) in json_columns:
             data_type = "json"
         logical = logical_type(data_type, MYSQL_TYPES)
         if column_type.startswith("tinyint(1)"):  # BOOLEAN is an alias of TINYINT(1)
             logical = "bool"
+        bits = _BIT_WIDTH.match(column_type)
+        if bits and int(bits.group(1)) > 1:  # BIT(n): a bit string; BIT(1) stays a boolean
+            logical, length, precision = "unknown", int(bits.group(1)), None
         if mariadb and default == "NULL":  # MariaDB spells "no default" as the word NULL
             default = None
         target.columns.append(

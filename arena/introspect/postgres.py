@@ -57,6 +57,29 @@ GROUP BY n.nspname, t.typname, t.typbasetype, t.typtypmod, t.typnotnull
 ORDER BY n.nspname, t.typname
 """
 
+# Declared array dimensions (information_schema only says ARRAY) and composite types' fields.
+ARRAY_DIMS = """
+SELECT n.nspname, c.relname, a.attname, a.attndims
+FROM pg_catalog.pg_attribute a
+JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE a.attndims > 1 AND NOT a.attisdropped AND n.nspname = ANY (current_schemas(false))
+"""
+
+COMPOSITES = """
+SELECT n.nspname, t.typname,
+       array_agg(format_type(a.atttypid, a.atttypmod) ORDER BY a.attnum)
+FROM pg_catalog.pg_type t
+JOIN pg_catalog.pg_class c ON c.oid = t.typrelid AND c.relkind = 'c'
+JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
+GROUP BY n.nspname, t.typname
+"""
+
+# PostgreSQL's bit(n) is a bit string, not a boolean (MySQL's BIT(1) is one).
+PG_TYPES = {"bit": UNKNOWN, "bit varying": UNKNOWN}
+
 # conparentid = 0: an FK that references a partitioned table is cloned once per partition;
 # only the original counts.
 CONSTRAINTS = """
@@ -124,6 +147,9 @@ def read_schema(engine: Any, conn: Any) -> Schema:
         for nsp, name, base, notnull, names, defs in rows(DOMAINS)
     }
 
+    dims = {(nsp, table, col): n for nsp, table, col, n in rows(ARRAY_DIMS)}
+    composites = {(nsp, name): list(fields) for nsp, name, fields in rows(COMPOSITES)}
+
     for row in rows(COLUMNS):
         (nsp, table, column, data_type, udt_nsp, udt_name, nullable, default, length,
          precision, scale, identity, generated, dom_nsp, dom_name) = row  # fmt: skip
@@ -133,12 +159,19 @@ def read_schema(engine: Any, conn: Any) -> Schema:
         enum_values = enums.get((udt_nsp, udt_name))
         if enum_values is not None:
             logical, data_type = "enum", udt_name
-        elif data_type in ("user-defined", "array"):
+        elif data_type == "array":
+            # "_int4" -> "int4[]" ("int4[][]" when declared with two dimensions): the seed
+            # generators (arena/seed/typed.py) build the array literal from it.
+            logical = UNKNOWN
+            data_type = udt_name[1:] + "[]" * max(1, dims.get((nsp, table, column), 1))
+            enum_values = enums.get((udt_nsp, udt_name[1:]))  # an array of an enum
+        elif (udt_nsp, udt_name) in composites:
+            logical = UNKNOWN
+            data_type = f"row({', '.join(composites[(udt_nsp, udt_name)])})"
+        elif data_type == "user-defined":
             logical, data_type = logical_type(udt_name), udt_name
-            if data_type.startswith("_"):
-                logical = UNKNOWN
         else:
-            logical = logical_type(data_type)
+            logical = logical_type(data_type, PG_TYPES)
         serial = bool(default) and default.startswith("nextval(")
         if dom_name is not None:
             base, dom_notnull, dom_checks = domains.get((dom_nsp, dom_name), ("", False, []))

@@ -129,11 +129,19 @@ def _primary_key(cur: Any, engine: Any, table: str) -> tuple[str, ...]:
     return tuple(r[1] for r in sorted((r for r in rows if r[5]), key=lambda r: r[5]))
 
 
+# Table options after the closing parenthesis (WITHOUT ROWID, STRICT) that sqlglot does not
+# know: it would fall back to an opaque Command and every CHECK would go unread.
+_TABLE_OPTIONS = re.compile(r"\)\s*((WITHOUT\s+ROWID|STRICT)\s*,?\s*)+;?\s*$", re.IGNORECASE)
+
+
 def _parse(sql: str) -> exp.Expression | None:
+    sql = _TABLE_OPTIONS.sub(")", sql)
     try:
-        return sqlglot.parse_one(sql, read="sqlite")
+        tree = sqlglot.parse_one(sql, read="sqlite", error_level=sqlglot.ErrorLevel.RAISE)
     except (sqlglot.errors.ParseError, sqlglot.errors.TokenError):
         return None
+    # Syntax sqlglot only half knows comes back as a Command: callers then scan by hand.
+    return None if isinstance(tree, exp.Command) else tree
 
 
 def _named_constraints(sql: str) -> dict[tuple[str, tuple[str, ...]], str]:

@@ -94,7 +94,8 @@ def sizing(
     """The size fields that mean something for a logical type: a length for char/varchar,
     precision and scale for decimal. Catalogs fill them for other types too (e.g. an integer's
     numeric precision), which generators must not read as limits."""
-    text, exact = logical in ("char", "varchar"), logical == "decimal"
+    # "unknown" keeps it too: a bit(n) width, read by arena/seed/typed.py.
+    text, exact = logical in ("char", "varchar", "unknown"), logical == "decimal"
     return {
         "length": length if text else None,
         "precision": precision if exact else None,

@@ -345,10 +345,15 @@ class AfterGen(Gen):
     """A value after another column's value in the same row (updated_at >= created_at,
     ends_at > starts_at): the base generator is re-run for the same rows (random-access)."""
 
-    def __init__(self, key, base: Gen, min_delta: float, max_delta: float, strict: bool) -> None:
+    def __init__(
+        self, key, base: Gen, min_delta: float, max_delta: float, strict: bool, high=None
+    ) -> None:
+        """`high`: the column's own upper bound (numbers): values are clipped to it; the
+        base column's bound was lowered to leave room (TableGen._propagate_after_bounds)."""
         super().__init__(key)
         self.base, self.kind = base, base.kind
         self.min_delta, self.max_delta, self.strict = min_delta, max_delta, strict
+        self.high = high
 
     def generate(self, rows, unique=False):
         base = self.base.generate(rows)
@@ -357,11 +362,17 @@ class AfterGen(Gen):
             unit = 10**base.scale
             delta = np.rint((self.min_delta + u * (self.max_delta - self.min_delta)) * unit)
             delta = np.maximum(delta.astype(np.int64), 1 if self.strict else 0)
-            return Values("decimal", base.data + delta, base.scale)
+            out = base.data + delta
+            if self.high is not None:
+                out = np.minimum(out, int(np.floor(self.high * unit)))
+            return Values("decimal", out, base.scale)
         # seconds for timestamps/times, days for dates, units for ints
         delta = (self.min_delta + u * u * (self.max_delta - self.min_delta)).astype(np.int64)
         delta = np.maximum(delta, 1 if self.strict else 0)
-        return Values(self.kind, base.data + delta)
+        out = base.data + delta
+        if self.high is not None and self.kind == "int":
+            out = np.minimum(out, int(np.floor(self.high)))
+        return Values(self.kind, out)
 
     def describe(self) -> str:
         return f"after({self.base.describe()})"

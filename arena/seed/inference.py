@@ -14,7 +14,7 @@ import numpy as np
 from arena.errors import ArenaError
 from arena.schema import Column
 from arena.seed import counter_random as rnd
-from arena.seed import words
+from arena.seed import skew, words
 from arena.seed.generators import (
     DEFAULT_END,
     INT_MAX,
@@ -34,6 +34,7 @@ from arena.seed.generators import (
     TokenGen,
     UuidGen,
 )
+from arena.seed.typed import typed_gen
 
 
 def text_pool(key: np.uint64, max_len: int | None, n_words=(8, 60), sentences=True) -> list[str]:
@@ -181,7 +182,9 @@ def string_kind(name: str) -> str | None:
 
 def string_gen(key, kind: str, max_len: int | None, unique: bool) -> Gen:
     """The generator for a string column of this kind (see STRING_RULES)."""
-    if kind in ROW_BUILDERS and (unique or kind in ("email", "username", "slug", "sku", "url")):
+    if kind in ROW_BUILDERS and (
+        unique or kind in ("email", "username", "slug", "sku", "url", "phone")
+    ):
         return RowStringGen(key, ROW_BUILDERS[kind], max_len, kind)
     if kind == "token" or unique:
         width = min(max_len or 12, 12)
@@ -224,8 +227,14 @@ def numeric_bounds(column: Column) -> tuple[float, float]:
         scale = column.scale or 0
         top = 10 ** (precision - scale) - 10 ** (-scale)
         return -top, top
+    if column.data_type.lower() in NARROW_INTEGERS:
+        return NARROW_INTEGERS[column.data_type.lower()]
     top = INT_MAX.get(column.logical, INT_MAX["bigint"])
     return -top - 1, top
+
+
+# Integer types narrower than their logical type (MySQL TINYINT and YEAR read as smallint).
+NARROW_INTEGERS = {"tinyint": (-128, 127), "year": (1901, 2155)}
 
 
 def number_gen(key, column: Column, low: float | None, high: float | None, unique: bool) -> Gen:
@@ -245,6 +254,9 @@ def number_gen(key, column: Column, low: float | None, high: float | None, uniqu
         hi = min(type_high, rule["median"] * 200)
     if not is_decimal:
         lo_i, hi_i = int(np.ceil(lo)), int(np.floor(hi))
+        leaning = None if unique else skew.rating_weights(column.name, lo_i, hi_i)
+        if leaning is not None:  # ratings 1..5: most 4s and 5s
+            return ChoiceGen(key, list(range(lo_i, hi_i + 1)), leaning)
         if "high" not in rule and high is None and not unique:
             hi_i = min(hi_i, max(lo_i, 1_000_000))  # plausible magnitudes, not 2**31
         return IntGen(key, lo_i, hi_i, skew=0.0 if unique else rule.get("skew", 0.0))
@@ -256,15 +268,44 @@ def number_gen(key, column: Column, low: float | None, high: float | None, uniqu
     return DecimalGen(key, lo, hi, scale, median=median, sigma=rule.get("sigma", 0.9))
 
 
-def json_gen(key) -> Gen:
+def json_gen(key, name: str = "") -> Gen:
+    """Nested JSON documents; shaped after the column's name where it says what they hold
+    (settings, metadata, address), else a small generic document."""
     rng = np.random.default_rng(int(key))
+    lowered = name.lower()
+    pick = lambda vocab: str(vocab[int(rng.integers(len(vocab)))])  # noqa: E731
     docs = []
     for _ in range(POOL_SIZE // 4):
-        doc = {
-            str(rng.choice(words.WORDS)): int(rng.integers(0, 1000)),
-            "tags": [str(w) for w in rng.choice(words.WORDS, int(rng.integers(0, 4)))],
-            "flag": bool(rng.integers(0, 2)),
-        }
+        if re.search(r"setting|preference|config|option", lowered):
+            doc: dict = {
+                "theme": pick(["light", "dark", "system"]),
+                "language": pick(["en", "de", "fr", "es", "pt", "ja"]),
+                "notifications": {
+                    "email": bool(rng.integers(0, 2)),
+                    "sms": bool(rng.integers(0, 2)),
+                },
+                "items_per_page": int(rng.choice([10, 25, 50, 100])),
+            }
+        elif "address" in lowered or "location" in lowered:
+            doc = {
+                "street": f"{int(rng.integers(1, 2000))} {pick(words.STREET_NAMES)} {pick(words.STREET_TYPES)}",
+                "city": pick(words.CITIES),
+                "postcode": f"{int(rng.integers(10_000, 99_999)):05d}",
+                "country": pick(words.COUNTRIES),
+            }
+        elif re.search(r"meta|attributes|properties|extra|data|payload", lowered):
+            doc = {
+                "source": pick(["web", "ios", "android", "api", "import"]),
+                "version": int(rng.integers(1, 6)),
+                "tags": [str(w) for w in rng.choice(words.WORDS, int(rng.integers(0, 4)))],
+                "attributes": {pick(words.WORDS): int(rng.integers(0, 1000))},
+            }
+        else:
+            doc = {
+                str(rng.choice(words.WORDS)): int(rng.integers(0, 1000)),
+                "tags": [str(w) for w in rng.choice(words.WORDS, int(rng.integers(0, 4)))],
+                "flag": bool(rng.integers(0, 2)),
+            }
         docs.append(json.dumps(doc, separators=(",", ":")))
     return PoolGen(key, docs, label="json")
 
@@ -272,8 +313,12 @@ def json_gen(key) -> Gen:
 def infer(key: np.uint64, column: Column, unique: bool, table: str) -> Gen:
     """Zero-configuration generator for a column, from its name and type."""
     logical = column.logical
+    typed = typed_gen(key, column) if logical == "unknown" else None
+    if typed is not None:
+        return typed
     if column.enum_values:
-        return ChoiceGen(key, list(column.enum_values))
+        labels = list(column.enum_values)
+        return ChoiceGen(key, labels, skew.status_weights(column.name, labels))
     if logical in ("smallint", "int", "bigint", "decimal", "float"):
         return number_gen(key, column, None, None, unique)
     if logical == "bool":
@@ -298,7 +343,7 @@ def infer(key: np.uint64, column: Column, unique: bool, table: str) -> Gen:
     if logical == "uuid":
         return UuidGen(key)
     if logical == "json":
-        return json_gen(key)
+        return json_gen(key, column.name)
     if logical == "blob":
         return BytesGen(key, min(column.length or 16, 64))
     raise ArenaError(
@@ -365,5 +410,5 @@ def build(key: np.uint64, column: Column, spec: dict, unique: bool) -> Gen:
         cls = {"timestamp": TimestampGen, "date": DateGen, "time": TimeGen}[name]
         return cls(key, _epoch(spec.get("start")), _epoch(spec.get("end")))
     if name == "json":
-        return json_gen(key)
+        return json_gen(key, column.name)
     return string_gen(key, name, max_len, unique)

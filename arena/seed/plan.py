@@ -8,7 +8,9 @@ Order follows the foreign-key graph, parents first. Two kinds of edges cannot be
   parents instead of NULLs;
 - a cycle across tables (users.team_id -> teams, teams.owner_id -> users) is broken at a
   nullable FK: that FK is inserted empty and filled in a second pass with real parents, once
-  both tables are loaded. A cycle of NOT NULL FKs cannot be seeded and is reported.
+  both tables are loaded. A cycle of NOT NULL FKs is broken at a "forward" FK instead: its
+  values point at rows of a table loaded later (keys are computed, not read back), and the
+  load runs with the engine's FK enforcement off (Loader.allow_forward_references).
 
 `--rows N` is the total across tables. Without a seeds YAML it is split by a schema's natural
 shape: a table twice as deep in the FK graph as another gets more rows (children outnumber
@@ -41,6 +43,7 @@ class TablePlan:
     self_refs: tuple[ForeignKey, ...] = ()  # parents among this table's earlier rows
     deferred: tuple[ForeignKey, ...] = ()  # inserted NULL, filled in a second pass
     external: tuple[ForeignKey, ...] = ()  # parent not seeded now: keys read from the server
+    forward: tuple[ForeignKey, ...] = ()  # NOT NULL cycle edge: parent loads later
 
     @property
     def name(self) -> str:
@@ -83,8 +86,9 @@ def build_plan(
     names = _select(schema, tables)
     by_name = {t.name: t for t in schema.tables}
     targets = [by_name[n] for n in names]
-    order, deferred = order_tables(targets)
-    depth = _depths(targets, deferred)
+    forward: set[tuple[str, str]] = set()
+    order, deferred = order_tables(targets, forward)
+    depth = _depths(targets, deferred | forward)
     counts = split_rows(
         [by_name[n] for n in order], total_rows, depth, fixed_rows or {}, ratios or {}
     )
@@ -99,6 +103,7 @@ def build_plan(
             TablePlan(
                 table, counts[name], self_refs,
                 tuple(fk for fk in table.foreign_keys if (name, fk.name) in deferred), external,
+                tuple(fk for fk in table.foreign_keys if (name, fk.name) in forward),
             )
         )  # fmt: skip
     return SeedPlan(tuple(plans))
@@ -121,9 +126,12 @@ def _select(schema: Schema, tables: list[str] | None) -> list[str]:
     return picked
 
 
-def order_tables(tables: list[Table]) -> tuple[list[str], set[tuple[str, str]]]:
+def order_tables(
+    tables: list[Table], forward: set[tuple[str, str]] | None = None
+) -> tuple[list[str], set[tuple[str, str]]]:
     """Parents first. Returns (order, deferred FKs as (table, fk name)) after breaking every
-    cross-table cycle at a nullable FK."""
+    cross-table cycle at a nullable FK. A cycle of NOT NULL FKs is broken at one of them,
+    added to `forward`; without that set it is refused."""
     names = {t.name for t in tables}
     by_name = {t.name: t for t in tables}
     deferred: set[tuple[str, str]] = set()
@@ -136,6 +144,7 @@ def order_tables(tables: list[Table]) -> tuple[list[str], set[tuple[str, str]]]:
                     fk.ref_table in names
                     and fk.ref_table != t.name
                     and (t.name, fk.name) not in deferred
+                    and (t.name, fk.name) not in (forward or ())
                 ):
                     parents[t.name].add(fk.ref_table)
         return parents
@@ -155,6 +164,11 @@ def order_tables(tables: list[Table]) -> tuple[list[str], set[tuple[str, str]]]:
             and (child, fk.name) not in deferred
             and _nullable(by_name[child], fk)
         ]
+        if not breakable and forward is not None:
+            child, parent = cycle[0], cycle[1 % len(cycle)]
+            fk = next(fk for fk in by_name[child].foreign_keys if fk.ref_table == parent)
+            forward.add((child, fk.name))
+            continue
         if not breakable:
             path = " -> ".join([*cycle, cycle[0]])
             raise ArenaError(

@@ -4,12 +4,14 @@ The analysis itself is arena/introspect/checks.py (the one CHECK analyzer, also 
 introspection and the domain schemas); this module folds its forms into one ColumnRules per
 column, moving exclusive bounds by the smallest step of the column's type.
 
-A CHECK whose forms arena cannot satisfy raises `Unsatisfiable`, unless every column it
-mentions has a generator configured in the seeds YAML (then the user's word stands).
+A CHECK whose forms arena cannot satisfy is returned as `Unsatisfiable` (the loader then keeps
+only rows the engine accepts), unless every column it mentions has a generator configured in
+the seeds YAML (then the user's word stands).
 """
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +29,8 @@ class ColumnRules:
     json: bool = False
     min_length: int = 0
     excluded: list[Any] = field(default_factory=list)
+    max_length: int | None = None
+    patterns: list[str] = field(default_factory=list)  # Python regexes the value must match
 
     def tighten_low(self, value: float, inclusive: bool, step: float) -> None:
         value = value if inclusive else value + step
@@ -61,21 +65,24 @@ def step_for(table: Table, column: str) -> float:
 
 def rules_for(
     table: Table, configured: set[str], dialect: str
-) -> tuple[dict[str, ColumnRules], list[str]]:
+) -> tuple[dict[str, ColumnRules], list[str], list[Unsatisfiable]]:
     """Column rules from every CHECK of the table, its text read in sqlglot `dialect` (the
-    engine's). Returns (rules, names of the checks left to the seeds YAML)."""
+    engine's). Returns (rules, names of the checks left to the seeds YAML, the checks arena
+    cannot solve: their rows are filtered by the engine, arena/seed/loaders/filtered.py)."""
     rules: dict[str, ColumnRules] = {}
     trusted: list[str] = []
+    unsolved: list[Unsatisfiable] = []
     for check in table.checks:
         analysis = analyzer.check_forms(check, dialect)
         if analysis.problem is not None:
             if analysis.columns and analysis.columns <= configured:
                 trusted.append(check.name)
-                continue
-            raise Unsatisfiable(check, analysis.problem)
+            else:
+                unsolved.append(Unsatisfiable(check, analysis.problem))
+            continue
         for form in analysis.forms:
             _apply(table, form, rules)
-    return rules, trusted
+    return rules, trusted, unsolved
 
 
 def _apply(table: Table, form: analyzer.Form, rules: dict[str, ColumnRules]) -> None:
@@ -88,14 +95,31 @@ def _apply(table: Table, form: analyzer.Form, rules: dict[str, ColumnRules]) -> 
     elif kind == analyzer.HIGH:
         rule.tighten_high(form.bound, form.inclusive, step_for(table, form.column))
     elif kind == analyzer.NOT_EQUAL:
-        rule.excluded.append(form.values[0])
+        value = form.values[0]
+        if isinstance(value, str) and _is_number_column(table, form.column):
+            with contextlib.suppress(ValueError):  # PostgreSQL: score <> '-1'::integer
+                value = int(value) if value.lstrip("-").isdigit() else float(value)
+        rule.excluded.append(value)
         if form.values[0] == "":
             rule.min_length = max(rule.min_length, 1)
     elif kind == analyzer.NOT_NULL:
         rule.not_null = True
     elif kind == analyzer.JSON:
         rule.json = True
+        rule.not_null = True  # SQLite's json_valid(NULL) is 0, failing the CHECK
     elif kind == analyzer.MIN_LENGTH:
         rule.min_length = max(rule.min_length, int(form.bound))
+    elif kind == analyzer.MAX_LENGTH:
+        bound = int(form.bound)
+        rule.max_length = bound if rule.max_length is None else min(rule.max_length, bound)
+    elif kind == analyzer.PATTERN:
+        rule.patterns.append(form.values[0])
     else:  # AFTER: this column follows another of the same row
         rule.after.append((form.other, not form.inclusive))
+
+
+def _is_number_column(table: Table, column: str) -> bool:
+    try:
+        return table.column(column).logical in ("smallint", "int", "bigint", "decimal", "float")
+    except KeyError:
+        return False

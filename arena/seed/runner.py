@@ -24,6 +24,7 @@ from arena.seed.capacity import check_fits
 from arena.seed.config import SeedConfig
 from arena.seed.keys import ExternalKeys, KeySource
 from arena.seed.loaders import Cancelled, CancelToken, Loader, LoadError, loader_for
+from arena.seed.loaders.filtered import load_filtered
 from arena.seed.plan import SeedPlan, build_plan
 from arena.seed.table import DEFAULT_NULL_FRACTION, DEFAULT_SKEW, TableGen
 from arena.seed.verify import Verification, verify
@@ -220,11 +221,29 @@ def seed_engine(
         if options.truncate:
             check_truncate(schema, targets, loader)
         gens = make_generators(plan, options, loader, schema, engine.sqlglot_dialect)
+        forward = [f"{tp.name}.{fk.name}" for tp in plan.tables for fk in tp.forward]
+        if forward:
+            refusal = loader.allow_forward_references()
+            if refusal is not None:
+                raise ArenaError(
+                    f"{', '.join(forward)} close a cycle of NOT NULL foreign keys, which arena "
+                    f"seeds with the FK checks off for the load, but {refusal}.",
+                    "Make one of these foreign keys nullable or DEFERRABLE, or seed as a "
+                    "user who may turn FK checks off.",
+                )
         if options.truncate:
             loader.truncate(targets)
         return _load_all(engine, loader, gens, schema, reporter)
     finally:
         loader.close()
+
+
+def unsolved_note(tg: TableGen, loaded: int, discarded: int) -> str:
+    names = ", ".join(u.check.name for u in tg.unsolved)
+    return (
+        f"{tg.name}: CHECK {names} is beyond arena's generators; the engine filtered the "
+        f"rows: {loaded} kept, {discarded} discarded"
+    )
 
 
 def fk_levels(gens: list[TableGen]) -> list[list[TableGen]]:
@@ -235,7 +254,10 @@ def fk_levels(gens: list[TableGen]) -> list[list[TableGen]]:
         parents = [
             level[fk.ref_table]
             for fk in tg.table.foreign_keys
-            if fk.ref_table in level and fk.ref_table != tg.name and fk not in tg.plan.deferred
+            if fk.ref_table in level
+            and fk.ref_table != tg.name
+            and fk not in tg.plan.deferred
+            and fk not in tg.plan.forward
         ]
         level[tg.name] = 1 + max(parents, default=-1)
     groups: list[list[TableGen]] = [[] for _ in range(max(level.values(), default=-1) + 1)]
@@ -278,7 +300,11 @@ def _load_all(
         mine = spare.get()
         t0 = time.perf_counter()
         try:
-            loaded = mine.load(tg, lambda n: reporter.advance(name, n))
+            if tg.unsolved:
+                loaded, discarded = load_filtered(mine, tg, lambda n: reporter.advance(name, n))
+                tg.notes.append(unsolved_note(tg, loaded, discarded))
+            else:
+                loaded = mine.load(tg, lambda n: reporter.advance(name, n))
             mine.reset_identity(tg.table)
             return TableResult(tg.name, tg.n, loaded, time.perf_counter() - t0, "loaded")
         except (LoadError, Cancelled) as exc:

@@ -17,13 +17,13 @@ import numpy as np
 
 from arena.errors import ArenaError
 from arena.schema import Column, ForeignKey
+from arena.seed import agreement, inference, shaping, skew
 from arena.seed import counter_random as rnd
 from arena.seed import generators as g
-from arena.seed import inference
 from arena.seed.config import TableConfig
 from arena.seed.keys import FkPicker, KeySource
 from arena.seed.plan import TablePlan
-from arena.seed.rules import ColumnRules, Unsatisfiable, rules_for
+from arena.seed.rules import ColumnRules, rules_for, step_for
 from arena.seed.values import Values
 
 DEFAULT_SKEW = 0.8  # zipf exponent of FK picks: a few hot parents, a long tail
@@ -66,29 +66,23 @@ class TableGen:
             for pos, col in enumerate(fk.columns):
                 self.fk_of.setdefault(col, (fk, pos))
         configured = {c for c, spec in self.config.columns.items() if spec.generator is not None}
-        try:
-            self.rules, self.trusted_checks = rules_for(self.table, configured, dialect)
-        except Unsatisfiable as exc:
-            raise ArenaError(
-                f"arena cannot satisfy CHECK {exc.check.name} on {self.name}: "
-                f"{exc.check.expression} ({exc.why}).",
-                "Configure generators for the columns it mentions in a seeds YAML "
-                "(--config), and arena will trust them.",
-            ) from None
+        # Checks arena cannot solve: the loader keeps only rows the engine accepts.
+        self.rules, self.trusted_checks, self.unsolved = rules_for(self.table, configured, dialect)
+        self._propagate_after_bounds()
         self.unique_cols: set[str] = set()
         self.tuple_sets: list[tuple[str, ...]] = []
         self.carriers: dict[tuple[str, ...], str] = {}
         self._plan_uniqueness()
         self.gens: dict[str, g.Gen] = {}
-        for col in self.columns:
+        for col in list(self.columns):
             if col.name not in self.fk_of:
-                self._gen_for(col)
-        # A deferred FK (cycle) points at a table generated later: bound in bind_deferred().
+                self._gen_or_default(col)
+        agreement.link(self.columns, self.gens, set(self.fk_of))  # email from the row's names
         self._demote_small_carriers()
         self.pickers = {
             fk.name: self._picker(fk, parents)
             for fk in self.table.foreign_keys
-            if fk not in plan.deferred
+            if fk not in plan.deferred and fk not in plan.forward
         }
         self._apply_capacity()
         self.eff_rows: np.ndarray | None = None  # tuple-unique tables: hash row per local row
@@ -137,6 +131,23 @@ class TableGen:
             col.logical in ("char", "varchar") and col.length is not None and col.length < 4
         )
 
+    def _gen_or_default(self, col: Column) -> None:
+        """A column arena has no generator for is left out of the insert when the server
+        fills it anyway (a DEFAULT, or NULL) and it is no key; otherwise the error stands."""
+        try:
+            self._gen_for(col)
+        except ArenaError:
+            in_key = any(col.name in s for s in self._unique_sets())
+            if in_key or (col.default is None and not col.nullable) or col.name in self.rules:
+                raise
+            self.columns.remove(col)
+            self.unique_cols.discard(col.name)
+            fill = f"its DEFAULT {col.default}" if col.default is not None else "NULL"
+            self.notes.append(
+                f"{self.name}.{col.name}: left to {fill} (arena has no generator for "
+                f"{col.data_type})"
+            )
+
     def _gen_for(self, col: Column) -> g.Gen:
         if col.name in self.gens:
             return self.gens[col.name]
@@ -161,19 +172,32 @@ class TableGen:
         if is_int_key and (
             col.identity or (unique and tuple(self.table.primary_key) == (col.name,))
         ):
-            return g.SequenceGen(key)
+            sequence = g.SequenceGen(key)
+            # A narrow key type (TINYINT) holds no more rows than its largest value.
+            sequence.capacity = int(inference.numeric_bounds(col)[1])
+            return sequence
         if rule.allowed is not None:
-            if not rule.allowed:
+            allowed = [v for v in rule.allowed if v not in rule.excluded]
+            if not allowed:
                 raise ValueError("its CHECK constraints allow no value")
-            return g.ChoiceGen(key, rule.allowed)
+            weights = skew.status_weights(col.name, allowed)
+            if weights is None and all(isinstance(v, int) for v in allowed) and allowed:
+                scale = skew.rating_weights(col.name, min(allowed), max(allowed))
+                if scale is not None and sorted(allowed) == list(
+                    range(min(allowed), max(allowed) + 1)
+                ):
+                    weights = [scale[v - min(allowed)] for v in allowed]
+            return g.ChoiceGen(key, allowed, weights)
+        if rule.patterns:
+            return shaping.pattern_gen(key, col, rule, unique, self.n)
         if rule.json:
-            return inference.json_gen(key)
+            return inference.json_gen(key, col.name)
         if rule.after:
             other, strict = rule.after[0]
             base_col = self.table.column(other)
             if base_col.name in self.fk_of:
                 raise ValueError(f"it must be greater than the foreign key {other}")
-            return self._after(key, self._gen_for(base_col), strict)
+            return self._after(key, self._gen_for(base_col), strict, rule.high)
         later = LATER_NAMES.match(col.name.lower())
         created = next(
             (c for c in self.columns if c.name.lower() in ("created_at", "created_on", "created")),
@@ -194,20 +218,34 @@ class TableGen:
             raise ValueError(f"a numeric range on a {col.data_type} column")
         else:
             gen = inference.infer(key, col, unique, self.name)
-        if rule.min_length and isinstance(gen, g.PoolGen):
-            strings = [s for s in gen.pool.objects.tolist() if len(s) >= rule.min_length]
-            gen = g.PoolGen(key, strings or ["x" * rule.min_length], gen.skew, gen.label)
-        return gen
+        return shaping.fit(key, gen, col, rule, unique)
 
-    def _after(self, key, base: g.Gen, strict: bool) -> g.Gen:
+    def _after(self, key, base: g.Gen, strict: bool, high: float | None = None) -> g.Gen:
         span = {"timestamp": 30 * 86400, "date": 30, "time": 3600}.get(base.kind, 100)
-        return g.AfterGen(key, base, 0, span, strict)
+        return g.AfterGen(key, base, 0, span, strict, high)
+
+    def _propagate_after_bounds(self) -> None:
+        """b >= a with b <= H: a <= H too (less a step when strict), so b has room above
+        a; and a >= L makes b >= L. Done before any generator is built."""
+        for rule in list(self.rules.values()):
+            for other, strict in rule.after:
+                if other in self.fk_of:
+                    continue
+                base = self.rules.setdefault(other, ColumnRules())
+                step = step_for(self.table, other) if strict else 0.0
+                if rule.high is not None:
+                    base.tighten_high(rule.high - step, True, 0.0)
+                if base.low is not None:
+                    rule.tighten_low(base.low + step, True, 0.0)
 
     def _picker(self, fk: ForeignKey, parents: dict[str, KeySource]) -> FkPicker:
         spec = self.config.columns.get(fk.columns[0])
         skew = spec.skew if spec and spec.skew is not None else self.config.skew
         skew = self.default_skew if skew is None else skew
-        nullable = all(self.table.column(c).nullable for c in fk.columns)
+        nullable = all(
+            self.table.column(c).nullable and not self.rules.get(c, ColumnRules()).not_null
+            for c in fk.columns
+        )  # a CHECK (a IS NOT NULL OR b IS NOT NULL) makes an FK column NOT NULL too
         in_unique = any(set(fk.columns) <= set(s) for s in self._unique_sets())
         null = spec.null_fraction if spec and spec.null_fraction is not None else None
         if fk.ref_table == self.name:
@@ -241,8 +279,9 @@ class TableGen:
                 self.tuple_sets.append(cols)
 
     def bind_deferred(self, parents: dict[str, KeySource]) -> None:
-        """Once every table has a generator: pickers for the second-pass FKs."""
-        for fk in self.plan.deferred:
+        """Once every table has a generator: pickers for the second-pass FKs and for the
+        forward ones (a NOT NULL cycle: the parent is loaded after this table)."""
+        for fk in (*self.plan.deferred, *self.plan.forward):
             self.pickers[fk.name] = self._picker(fk, parents)
 
     def _apply_capacity(self) -> None:
@@ -359,7 +398,22 @@ class TableGen:
             v.nulls = nulls if nulls.any() else None
         return values
 
-    def column_values(self, col: Column, local: np.ndarray, fk_cache: dict) -> Values:
+    def redrawn(self, rows: list[int], attempt: int) -> dict[str, Values]:
+        """Local `rows` with every column that is no key (primary, unique, foreign) drawn
+        again from other row numbers: rows the engine refused, tried anew."""
+        local = np.array(rows, dtype=np.int64)
+        keys = {c for s in self._unique_sets() for c in s} | set(self.unique_cols)
+        cache: dict = {}
+        return {
+            c.name: self.column_values(
+                c, local, cache, 0 if c.name in keys else attempt * rnd.RETRY_STRIDE * 7
+            )
+            for c in self.columns
+        }
+
+    def column_values(
+        self, col: Column, local: np.ndarray, fk_cache: dict, shift: int = 0
+    ) -> Values:
         if col.name in self.fk_of:
             fk, pos = self.fk_of[col.name]
             if fk.name not in fk_cache:
@@ -374,8 +428,10 @@ class TableGen:
                 else:
                     fk_cache[fk.name] = self.fk_values(fk, local)
             return fk_cache[fk.name][pos]
-        rows = self._hash_rows(local)
         gen = self.gens[col.name]
+        # Sequences count kept rows (1..n), not the redrawn hash rows of a tuple-unique table.
+        rows = local + self.offset if isinstance(gen, g.SequenceGen) else self._hash_rows(local)
+        rows = rows + shift
         values = gen.generate(rows, unique=col.name in self.unique_cols)
         rule = self.rules.get(col.name)
         if rule and rule.excluded and values.kind in ("int", "decimal"):

@@ -54,11 +54,22 @@ def test_a_cycle_is_broken_at_its_nullable_fk():
     assert [fk.name for fk in plan.get("teams").deferred] == ["fk_teams_owner_id"]
 
 
-def test_a_cycle_of_not_null_fks_is_named():
+def test_a_cycle_of_not_null_fks_is_named_when_no_forward_edge_is_allowed():
     a = table("a", ("b_id", "b", False))
     b = table("b", ("a_id", "a", False))
     with pytest.raises(ArenaError, match="a -> b -> a|b -> a -> b"):
-        build_plan(Schema("t", (a, b)), 100)
+        order_tables([a, b])
+
+
+def test_a_cycle_of_not_null_fks_gets_one_forward_edge():
+    a = table("a", ("b_id", "b", False))
+    b = table("b", ("a_id", "a", False))
+    plan = build_plan(Schema("t", (a, b)), 100)
+    forward = [(p.name, fk.name) for p in plan.tables for fk in p.forward]
+    assert len(forward) == 1
+    child = forward[0][0]
+    assert [p.name for p in plan.tables][0] == child  # the forward edge's child loads first
+    assert all(p.deferred == () for p in plan.tables)
 
 
 def test_rows_split_by_depth_sum_to_the_total():

@@ -247,8 +247,36 @@ class Loader:
             self.conn.rollback()
             raise
 
+    def allow_forward_references(self) -> str | None:
+        """Make this load accept rows whose FK points at a row loaded later (a cycle of NOT
+        NULL FKs). None when done; else why this engine cannot."""
+        return "arena has no way to turn off this engine's FK checks for a load"
+
     def reset_identity(self, table: Table) -> None:
         """Move the table's sequence past the explicit ids."""
+
+    # -- filtered loads (arena/seed/loaders/filtered.py) ----------------------------------
+    param_mark = "%s"  # the driver's placeholder
+
+    def begin(self) -> None:
+        """Open the transaction (drivers that do not begin one implicitly)."""
+
+    def insert_values_prefix(self, table: Table) -> str:
+        """Words between the column list and VALUES (PostgreSQL: OVERRIDING SYSTEM VALUE)."""
+        return ""
+
+    def create_stage(self, table: Table, row_column: str) -> str | None:
+        """A temporary, constraint-free copy of `table` plus an integer `row_column`, on
+        this connection: its name, or None when the engine has none (row by row then)."""
+        return None
+
+    def drop_stage(self, stage: str | None) -> None:
+        """Drop what create_stage made (engines that drop it at commit need nothing)."""
+
+    def python_redrawn(self, tg: TableGen, rows: list[int], attempt: int) -> list[tuple]:
+        chunk = tg.redrawn(rows, attempt)
+        columns = [chunk[c.name].to_python(self.engine) for c in tg.columns]
+        return list(zip(*columns, strict=True))
 
     def python_rows(self, tg: TableGen, start: int, stop: int) -> list[tuple]:
         chunk = tg.chunk(start, stop)

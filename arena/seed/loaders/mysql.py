@@ -131,17 +131,34 @@ class MySQLLoader(Loader):
             "accepted)",
         )
 
+    def create_stage(self, table: Table, row_column: str) -> str | None:
+        # CREATE ... AS SELECT copies column types and NOT NULL, no CHECKs or keys. A
+        # temporary table commits nothing implicitly.
+        cur = self.conn.cursor()
+        cur.execute("DROP TEMPORARY TABLE IF EXISTS arena_stage")
+        cur.execute(
+            f"CREATE TEMPORARY TABLE arena_stage AS SELECT t.*, CAST(0 AS SIGNED) AS "
+            f"{self.engine.quote(row_column)} FROM {self.name(table)} AS t LIMIT 0"
+        )
+        return "arena_stage"
+
+    def drop_stage(self, stage: str | None) -> None:
+        if stage is not None:
+            self.conn.cursor().execute(f"DROP TEMPORARY TABLE IF EXISTS {stage}")
+
+    def allow_forward_references(self) -> str | None:
+        return None  # foreign_key_checks = 0 for every load already (prepare)
+
     def load_targets(self, columns: list[Column]) -> str:
         return ", ".join(
-            f"@v{i}" if c.logical == "blob" else self.engine.quote(c.name)
-            for i, c in enumerate(columns)
+            f"@v{i}" if _converted(c) else self.engine.quote(c.name) for i, c in enumerate(columns)
         )
 
     def load_sets(self, columns: list[Column]) -> str:
         sets = [
-            f"{self.engine.quote(c.name)} = UNHEX(@v{i})"
+            f"{self.engine.quote(c.name)} = {_converted(c).format(f'@v{i}')}"
             for i, c in enumerate(columns)
-            if c.logical == "blob"
+            if _converted(c)
         ]
         return f" SET {', '.join(sets)}" if sets else ""
 
@@ -207,3 +224,18 @@ class MySQLLoader(Loader):
         except BaseException:
             self.conn.rollback()
             raise
+
+
+# LOAD DATA stores text as is; these types need their text converted on the way in.
+_SPATIAL = ("point", "geometry", "linestring", "polygon")
+
+
+def _converted(column: Column) -> str:
+    """The expression (with {} for the loaded text) a column's value goes through, or ''."""
+    if column.logical == "blob":
+        return "UNHEX({})"
+    if column.data_type == "bit" and column.logical != "bool":
+        return "CAST(CONV({}, 2, 10) AS UNSIGNED)"  # '0101' -> b'0101'
+    if column.data_type in _SPATIAL:
+        return "ST_GeomFromText({})"
+    return ""

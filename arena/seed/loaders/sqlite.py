@@ -12,6 +12,29 @@ class SQLiteLoader(Loader):
     def prepare(self) -> None:
         self.conn.isolation_level = None  # explicit BEGIN/COMMIT below
 
+    param_mark = "?"
+
+    def begin(self) -> None:
+        self.conn.execute("BEGIN")  # isolation_level None: no implicit transactions
+
+    def create_stage(self, table: Table, row_column: str) -> str | None:
+        self.conn.execute("DROP TABLE IF EXISTS temp.arena_stage")
+        self.conn.execute(
+            f"CREATE TEMP TABLE arena_stage AS SELECT *, 0 AS {self.engine.quote(row_column)} "
+            f"FROM {self.name(table)} WHERE 0"
+        )
+        return "temp.arena_stage"
+
+    def drop_stage(self, stage: str | None) -> None:
+        if stage is not None:
+            self.conn.execute(f"DROP TABLE IF EXISTS {stage}")
+
+    def allow_forward_references(self) -> str | None:
+        # Outside a transaction (the loads open their own); verify.py counts orphans after.
+        # https://www.sqlite.org/pragma.html#pragma_foreign_keys
+        self.conn.execute("PRAGMA foreign_keys = OFF")
+        return None
+
     def interrupt(self) -> None:
         # https://docs.python.org/3/library/sqlite3.html#sqlite3.Connection.interrupt
         self.conn.interrupt()
