@@ -1,0 +1,64 @@
+"""SVG charts for the HTML report, drawn by pygal (https://www.pygal.org): pure SVG with
+its style inline and no external script (`js=[]`), so the file opens offline with no fetch."""
+
+from __future__ import annotations
+
+import pygal
+from hdrh.histogram import HdrHistogram
+from pygal.style import DefaultStyle
+
+# percentile plot points, as in HdrHistogram's percentile distribution
+PERCENTILES = (50.0, 75.0, 90.0, 95.0, 99.0, 99.9, 99.99, 100.0)
+
+
+def _config(**extra) -> dict:
+    return {
+        "js": [],  # pygal's tooltips script is fetched from a CDN: keep the file offline
+        "disable_xml_declaration": True,
+        "width": 900,
+        "height": 360,
+        "style": DefaultStyle,
+        "legend_at_bottom": True,
+        "truncate_legend": -1,
+        "show_minor_y_labels": False,  # on log scales they overlap into a smear
+        **extra,
+    }
+
+
+def _render(chart) -> str:
+    return chart.render(is_unicode=True)
+
+
+def time_series(title: str, y_title: str, series: dict[str, list[tuple[float, float]]]) -> str:
+    chart = pygal.XY(**_config(title=title, x_title="elapsed s", y_title=y_title,
+                               show_dots=False, dots_size=2))  # fmt: skip
+    for engine, points in series.items():
+        chart.add(engine, points)
+    return _render(chart)
+
+
+def latency_percentiles(hists: dict[str, str]) -> str:
+    """p50..max of each engine's overall HdrHistogram, latency on a log scale (ms)."""
+    chart = pygal.Line(**_config(title="Latency by percentile (log scale)", y_title="ms",
+                                 x_title="percentile", logarithmic=True))  # fmt: skip
+    chart.x_labels = [f"p{p:g}" if p < 100 else "max" for p in PERCENTILES]
+    for engine, encoded in hists.items():
+        hist = HdrHistogram.decode(encoded)
+        values = [max(hist.get_value_at_percentile(p), 1) / 1000 for p in PERCENTILES]
+        chart.add(engine, values)
+    return _render(chart)
+
+
+def percentile_values(encoded: str) -> dict[str, float]:
+    hist = HdrHistogram.decode(encoded)
+    return {f"p{p:g}": hist.get_value_at_percentile(p) for p in PERCENTILES}
+
+
+def bars(title: str, y_title: str, labels: list[str], series: dict[str, list[float | None]],
+         logarithmic: bool = False) -> str:  # fmt: skip
+    chart = pygal.Bar(**_config(title=title, y_title=y_title, x_label_rotation=20,
+                                logarithmic=logarithmic))  # fmt: skip
+    chart.x_labels = labels
+    for engine, values in series.items():
+        chart.add(engine, values)
+    return _render(chart)
