@@ -30,6 +30,10 @@ COMMANDS = {
     "worker": "arena.cli.load:worker",
     "report": "arena.cli.report:report",
     "bench": "arena.cli.bench:bench",
+    "baseline": "arena.cli.history:baseline",
+    "compare": "arena.cli.history:compare",
+    "history": "arena.cli.history:history",
+    "html": "arena.cli.history:html",
 }
 
 
