@@ -15,10 +15,12 @@ from arena.history.store import ResultsStore, SyncResult, open_store
 from arena.state import ProjectState
 
 
-def _store() -> tuple[ResultsStore, SyncResult]:
+def _store(*named: str | None) -> tuple[ResultsStore, SyncResult]:
+    """The store, synced; corrupt folders are named once each (a NAMED one is the error)."""
     store, synced = open_store(ProjectState().dir)
     for skipped in synced.skipped:
-        console.warn(skipped.one_line())
+        if skipped.path.name not in named:
+            console.warn(skipped.one_line())
     return store, synced
 
 
@@ -32,7 +34,7 @@ def baseline() -> None:
 @click.option("--name", default=views.DEFAULT_BASELINE, show_default=True, help="Baseline name.")
 def baseline_set(run_id, name) -> None:
     """Set baseline NAME to RUN (default: the latest run)."""
-    store, synced = _store()
+    store, synced = _store(run_id)
     with store:
         run_id = views.resolve_run(store, synced, run_id)
         store.set_baseline(name, run_id)
@@ -72,7 +74,7 @@ def compare(ctx, base, run_id, threshold, as_json) -> None:
     """Compare RUN (default: the latest) with BASE (a baseline name or run id; default the
     'main' baseline). Exit code 1 when a metric regressed beyond the threshold and the noise."""
     threshold_pct = parse_threshold(threshold)
-    store, synced = _store()
+    store, synced = _store(base, run_id)
     with store:
         label, base_id = views.resolve_base(store, synced, base)
         kind = store.run(base_id)["kind"]
@@ -98,6 +100,8 @@ def compare(ctx, base, run_id, threshold, as_json) -> None:
         ]  # fmt: skip
         console.table(rows, ["engine", "scope", "metric", "base", "new", "change", "noise",
                              "confidence", "verdict"])  # fmt: skip
+        console.info(f"{len(changes)} metrics compared; shown: overall, and any change "
+                     "beyond the threshold and the noise.")  # fmt: skip
         if found:
             console.info(f"{len(found)} regression(s) beyond {threshold_pct:g}% and the noise.")
         else:
@@ -159,7 +163,7 @@ def html(run_id, output) -> None:
     from arena.history import html as html_report
     from arena.history.folder import read_folder
 
-    store, synced = _store()
+    store, synced = _store(run_id)
     with store:
         run_id = views.resolve_run(store, synced, run_id, kind=None if run_id else "load")
         folder = Path(store.run(run_id)["folder"])

@@ -33,24 +33,27 @@ class ChangePoint:
 
 
 def _best_split(d: np.ndarray, min_size: int) -> tuple[int, float]:
-    """(tau, Q) maximising Q over splits [0, tau) | [tau, n) of distance matrix d."""
+    """(tau, Q) maximising Q(tau, kappa) over X = [0, tau) and Y = [tau, kappa), kappa <= n,
+    for the distance matrix d of one segment (Matteson & James, section 2.2: searching kappa
+    too finds a change whose new level does not last to the end of the segment)."""
     n = len(d)
     # 2-D prefix sums: any block sum of d in O(1)
     p = np.zeros((n + 1, n + 1))
     p[1:, 1:] = d.cumsum(0).cumsum(1)
-
-    def block(r0: int, r1: int, c0: int, c1: int) -> float:
-        return p[r1, c1] - p[r0, c1] - p[r1, c0] + p[r0, c0]
-
     best_tau, best_q = -1, -np.inf
     for tau in range(min_size, n - min_size + 1):
-        m, k = tau, n - tau
-        between = block(0, tau, tau, n) / (m * k)
-        within_left = block(0, tau, 0, tau) / (m * (m - 1))  # both orders: sum/2 / C(m,2)
-        within_right = block(tau, n, tau, n) / (k * (k - 1))
+        m = tau
+        kappa = np.arange(tau + min_size, n + 1)
+        k = kappa - tau
+        between = (p[tau, kappa] - p[0, kappa] - p[tau, tau] + p[0, tau]) / (m * k)
+        within_left = p[tau, tau] / (m * (m - 1))  # both orders of each pair: sum / 2 / C(m, 2)
+        within_right = (p[kappa, kappa] - p[tau, kappa] - p[kappa, tau] + p[tau, tau]) / (
+            k * (k - 1)
+        )
         q = m * k / (m + k) * (2 * between - within_left - within_right)
-        if q > best_q:
-            best_tau, best_q = tau, q
+        i = int(np.argmax(q))
+        if q[i] > best_q:
+            best_tau, best_q = tau, float(q[i])
     return best_tau, best_q
 
 
@@ -74,7 +77,7 @@ def e_divisive(
     """Change points of `values` (oldest first), in order; a split needs p < significance.
     alpha = 1 (plain distances). With 199 permutations p is at least 0.005: on 100 synthetic
     noise series (2 % noise, 30 runs) this found no change point, and on the same with a 15 %
-    step at run 20 it found exactly run 20 in all 100."""
+    step at run 20 it found exactly run 20 in 99 (the other: run 20 and one more)."""
     x = np.asarray(values, dtype=float)
     rng = np.random.default_rng(seed)
     bounds = [0, len(x)]
