@@ -3,6 +3,8 @@ its style inline and no external script (`js=[]`), so the file opens offline wit
 
 from __future__ import annotations
 
+import math
+
 import pygal
 from hdrh.histogram import HdrHistogram
 from pygal.style import DefaultStyle
@@ -20,9 +22,23 @@ def _config(**extra) -> dict:
         "style": DefaultStyle,
         "legend_at_bottom": True,
         "truncate_legend": -1,
-        "show_minor_y_labels": False,  # on log scales they overlap into a smear
         **extra,
     }
+
+
+def log_labels(values: list[float]) -> list[float]:
+    """1-2-5 steps covering the values: pygal's own log labels overlap into a smear."""
+    positive = [v for v in values if v and v > 0]
+    if not positive:
+        return [1.0]
+    low, high = min(positive), max(positive)
+    labels, decade = [], 10 ** math.floor(math.log10(low))
+    while decade <= high * 10:
+        labels += [step * decade for step in (1, 2, 5)]
+        decade *= 10
+    first = max(i for i, v in enumerate(labels) if v <= low)
+    last = min(i for i, v in enumerate(labels) if v >= high)
+    return [round(v, 6) for v in labels[first : last + 1]]
 
 
 def _render(chart) -> str:
@@ -31,7 +47,7 @@ def _render(chart) -> str:
 
 def time_series(title: str, y_title: str, series: dict[str, list[tuple[float, float]]]) -> str:
     chart = pygal.XY(**_config(title=title, x_title="elapsed s", y_title=y_title,
-                               show_dots=False, dots_size=2))  # fmt: skip
+                               show_dots=False, include_x_axis=True))  # fmt: skip
     for engine, points in series.items():
         chart.add(engine, points)
     return _render(chart)
@@ -42,10 +58,13 @@ def latency_percentiles(hists: dict[str, str]) -> str:
     chart = pygal.Line(**_config(title="Latency by percentile (log scale)", y_title="ms",
                                  x_title="percentile", logarithmic=True))  # fmt: skip
     chart.x_labels = [f"p{p:g}" if p < 100 else "max" for p in PERCENTILES]
+    every = []
     for engine, encoded in hists.items():
         hist = HdrHistogram.decode(encoded)
         values = [max(hist.get_value_at_percentile(p), 1) / 1000 for p in PERCENTILES]
         chart.add(engine, values)
+        every += values
+    chart.y_labels = log_labels(every)
     return _render(chart)
 
 
@@ -61,4 +80,6 @@ def bars(title: str, y_title: str, labels: list[str], series: dict[str, list[flo
     chart.x_labels = labels
     for engine, values in series.items():
         chart.add(engine, values)
+    if logarithmic:
+        chart.y_labels = log_labels([v for vals in series.values() for v in vals if v])
     return _render(chart)

@@ -55,7 +55,7 @@ def ratio_table(data: RunData) -> list[dict[str, Any]]:
         best = pick(present, key=lambda m: m.value)
         cells = {}
         for m in present:
-            if m.engine == best.engine:
+            if m.value == best.value:
                 note = "best"
             elif best.value == 0:
                 note = "-"
