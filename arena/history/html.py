@@ -16,7 +16,7 @@ from arena.errors import ArenaError
 from arena.history import charts
 from arena.history.advice import advise, ms
 from arena.history.compare import compare_metric
-from arena.history.folder import Metric, RunData
+from arena.history.folder import CorruptRunFolder, Metric, RunData
 
 RATIO_METRICS = (
     ("ops_per_s", "ops/s"), ("p50_us", "p50"), ("p95_us", "p95"), ("p99_us", "p99"),
@@ -95,8 +95,11 @@ def chart_set(data: RunData) -> list[dict[str, str]]:
     hists = {e: data.histograms[e]["overall"] for e in engines
              if (data.histograms.get(e) or {}).get("overall")}  # fmt: skip
     if hists:
-        out.append({"id": "latency", "title": "Latency percentile distribution",
-                    "svg": charts.latency_percentiles(hists)})  # fmt: skip
+        try:
+            svg = charts.latency_percentiles(hists)
+        except Exception as exc:  # hdrh raises bare errors (zlib, struct, base64) on bad input
+            raise CorruptRunFolder(data.path, f"a histogram does not decode: {exc}") from exc
+        out.append({"id": "latency", "title": "Latency percentile distribution", "svg": svg})
     ops = sorted({op for e in engines for op in (data.engines[e].get("operations") or {})})
     if ops:
 

@@ -83,3 +83,24 @@ def test_a_store_from_a_newer_arena_is_a_one_line_error_and_is_left_alone(tmp_pa
     db = sqlite3.connect(path)
     assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION + 1
     db.close()
+
+
+def test_a_bench_folder_imports_each_case_with_its_repeats(tmp_path):
+    folder = tmp_path / "results" / "bench-20260101-000000-cccc"
+    folder.mkdir(parents=True)
+    run = {"run_id": folder.name, "kind": "bench", "status": "done", "subject": "payments",
+           "engines": {"sqlite": "3.40", "postgres": "16"}, "options": {"seed": 42}}  # fmt: skip
+    row = {"category": "query", "case": "point", "scale": 200, "engine": "sqlite",
+           "samples_s": [0.010, 0.012, 0.011], "summary": {"median": 0.011}}  # fmt: skip
+    na = {**row, "engine": "postgres", "na": "not supported", "summary": {}}
+    (folder / "run.json").write_text(json.dumps(run))
+    (folder / "bench.json").write_text(json.dumps([row, na]))
+    with ResultsStore(tmp_path / "results.db") as store:
+        store.import_run_folder(folder)
+        assert store.run(folder.name)["workload"] == "bench payments"
+        assert store.run(folder.name)["engines"] == "sqlite,postgres"
+        [metric] = store.metrics(folder.name)
+        assert (metric.scope, metric.name, metric.value) == ("query/point@200", "median_s", 0.011)
+        assert metric.samples == [0.010, 0.012, 0.011]
+        assert set(store.environments(folder.name)) == {"sqlite", "postgres"}
+    assert (tmp_path / "results.db").stat().st_mode & 0o777 == 0o600
