@@ -12,7 +12,6 @@ import jinja2
 from markupsafe import Markup
 
 from arena import __version__
-from arena.errors import ArenaError
 from arena.history import charts
 from arena.history.advice import advise, ms
 from arena.history.compare import compare_metric
@@ -123,11 +122,10 @@ def chart_set(data: RunData) -> list[dict[str, str]]:
 
 
 def render(data: RunData) -> str:
-    if data.kind != "load":
-        raise ArenaError(
-            f"Run {data.run_id} is a bench run; the HTML report covers load runs so far.",
-            "Use `arena report` or bench.csv in its run folder.",
-        )
+    if data.kind == "bench":
+        from arena.history.bench_html import bench_context
+
+        return _env().get_template("bench.html.j2").render(**bench_context(data))
     config = data.run.get("config") or {}
     summary_rows = []
     for e in data.engine_order:
