@@ -9,6 +9,7 @@ import click
 
 from arena import console
 from arena.cli.options import json_option
+from arena.errors import ArenaError
 from arena.history import views
 from arena.history.compare import parse_threshold, regressions
 from arena.history.store import ResultsStore, SyncResult, open_store
@@ -115,13 +116,24 @@ def compare(ctx, base, run_id, threshold, as_json) -> None:
 @click.option("--engine", help="Only this engine.")
 @click.option("--scope", default="overall", show_default=True,
               help="overall, op:<operation>, or a bench case category/case@scale.")  # fmt: skip
+@click.option("--html", "html_out", type=click.Path(dir_okay=False, path_type=Path),
+              help="With --trend: also write the trend as an HTML chart to this file.")  # fmt: skip
 @json_option
-def history(metric, engine, scope, as_json) -> None:
+def history(metric, engine, scope, html_out, as_json) -> None:
     """The runs recorded in this project, or one metric's trend with its change points."""
+    if html_out and not metric:
+        raise ArenaError(
+            "--html needs --trend METRIC.", "e.g. arena history --trend ops_per_s --html t.html"
+        )
     store, _ = _store()
     with store:
         if metric:
             found = views.trends(store, metric, engine, scope)
+            if html_out:
+                from arena.history import html as html_report
+
+                html_out.write_text(html_report.render_trend(metric, scope, found))
+                console.info(f"wrote {html_out}")
             if as_json:
                 console.as_json([{"engine": t.engine, "runs": t.runs, "values": t.values,
                                   "change_points": [{"run": t.runs[c.index],

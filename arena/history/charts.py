@@ -83,3 +83,16 @@ def bars(title: str, y_title: str, labels: list[str], series: dict[str, list[flo
     if logarithmic:
         chart.y_labels = log_labels([v for vals in series.values() for v in vals if v])
     return _render(chart)
+
+
+def trend(title: str, y_title: str, series: dict[str, list[float]],
+          shifts: dict[str, list[int]]) -> str:  # fmt: skip
+    """A metric across runs (x = run number), one line per engine; change points as big dots."""
+    chart = pygal.XY(**_config(title=title, x_title="run", y_title=y_title, dots_size=3))
+    for engine, values in series.items():
+        chart.add(engine, list(enumerate(values, start=1)))
+    for engine, indexes in shifts.items():
+        if indexes:
+            points = [(i + 1, series[engine][i]) for i in indexes]
+            chart.add(f"{engine}: shift", points, stroke=False, dots_size=8)
+    return _render(chart)

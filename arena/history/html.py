@@ -167,3 +167,17 @@ def write(data: RunData, out: Path) -> Path:
     tmp.write_text(text)
     tmp.replace(out)
     return out
+
+
+def render_trend(metric: str, scope: str, found: list) -> str:
+    """The trends of arena/history/views.py `trends()` as a page: chart, runs, change points."""
+    series = {t.engine: t.values for t in found}
+    shifts = {t.engine: [c.index for c in t.changes] for t in found}
+    svg = charts.trend(f"{metric} ({scope}) across runs", metric, series, shifts)
+    return (
+        _env()
+        .get_template("trend.html.j2")
+        .render(
+            metric=metric, scope=scope, trends=found, svg=Markup(svg), arena_version=__version__
+        )
+    )
