@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -145,7 +146,7 @@ class ResultsStore:
             self.db.execute("DELETE FROM runs WHERE run_id = ?", (data.run_id,))
             self.db.execute(
                 "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (data.run_id, data.kind, run.get("status") or "unknown", run.get("started_at"),
+                (data.run_id, data.kind, run.get("status") or "unknown", _started(data),
                  run.get("ended_at"), data.workload(), ",".join(data.engine_order),
                  json.dumps(config or {}, sort_keys=True, default=str), str(path),
                  _mtime(path), _now(), __version__),
@@ -254,6 +255,15 @@ class ResultsStore:
 
     def baselines(self) -> dict[str, str]:
         return {r[0]: r[1] for r in self.db.execute("SELECT name, run_id FROM baselines")}
+
+
+def _started(data: RunData) -> str | None:
+    """run.json's start, else the timestamp in the run id (bench-20261130-172519-41b0): runs
+    sort by it, so one without a start must not sort first."""
+    if data.run.get("started_at"):
+        return str(data.run["started_at"])
+    found = re.search(r"(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})", data.run_id)
+    return "{}-{}-{}T{}:{}:{}".format(*found.groups()) if found else None
 
 
 def _mtime(path: Path) -> float:

@@ -99,6 +99,8 @@ def test_a_bench_folder_imports_each_case_with_its_repeats(tmp_path):
         store.import_run_folder(folder)
         assert store.run(folder.name)["workload"] == "bench payments"
         assert store.run(folder.name)["engines"] == "sqlite,postgres"
+        # no started_at in a bench run.json: the run id's timestamp orders it
+        assert store.run(folder.name)["started_at"] == "2026-01-01T00:00:00"
         [metric] = store.metrics(folder.name)
         assert (metric.scope, metric.name, metric.value) == ("query/point@200", "median_s", 0.011)
         assert metric.samples == [0.010, 0.012, 0.011]
