@@ -15,6 +15,7 @@ command -v sysbench >/dev/null 2>&1 || packages+=(sysbench)
 dpkg -s unixodbc >/dev/null 2>&1 || packages+=(unixodbc)
 dpkg -s tdsodbc >/dev/null 2>&1 || packages+=(tdsodbc)
 command -v make >/dev/null 2>&1 || packages+=(make)
+command -v chromium >/dev/null 2>&1 || packages+=(chromium)  # tests/integration/test_html_report.py
 
 if [ ${#packages[@]} -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ]; then

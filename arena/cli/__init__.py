@@ -32,6 +32,10 @@ COMMANDS = {
     "report": "arena.cli.report:report",
     "bench": "arena.cli.bench:bench",
     "run": "arena.cli.run:run",
+    "baseline": "arena.cli.history:baseline",
+    "compare": "arena.cli.history:compare",
+    "history": "arena.cli.history:history",
+    "html": "arena.cli.history:html",
 }
 
 

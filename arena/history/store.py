@@ -1,0 +1,290 @@
+"""`.arena/results.db`: every run folder imported into SQLite, for history, baselines and
+comparisons. The run folders stay the source of truth: the store is rebuilt from them by
+`import_run_folder`, which replaces a run's rows in one transaction (importing twice changes
+nothing). The schema is versioned with PRAGMA user_version; WAL lets a report read while a run
+imports (https://www.sqlite.org/wal.html)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from arena import __version__
+from arena.errors import ArenaError, StateError, UnknownNameError
+from arena.history.folder import CorruptRunFolder, Metric, RunData, read_folder
+
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    run_id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,                 -- load | bench
+    status TEXT NOT NULL,
+    started_at TEXT, ended_at TEXT,
+    workload TEXT NOT NULL,             -- what was run, beyond the engines
+    engines TEXT NOT NULL,              -- comma-separated, in run order
+    config TEXT NOT NULL,               -- run.json's config/options as JSON
+    folder TEXT NOT NULL,
+    folder_mtime REAL NOT NULL,
+    imported_at TEXT NOT NULL,
+    arena_version TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS environments (
+    run_id TEXT NOT NULL REFERENCES runs (run_id) ON DELETE CASCADE,
+    engine TEXT NOT NULL,
+    version TEXT, runtime TEXT, driver TEXT, status TEXT,
+    limits TEXT,                        -- JSON
+    seed INTEGER,
+    rows TEXT,                          -- JSON: table -> rows (bench)
+    PRIMARY KEY (run_id, engine)
+);
+CREATE TABLE IF NOT EXISTS metrics (
+    run_id TEXT NOT NULL REFERENCES runs (run_id) ON DELETE CASCADE,
+    engine TEXT NOT NULL,
+    scope TEXT NOT NULL,                -- overall | op:<operation> | <bench category/case@scale>
+    name TEXT NOT NULL,
+    value REAL NOT NULL,
+    better TEXT NOT NULL,               -- higher | lower
+    samples TEXT NOT NULL,              -- JSON list: repeats or per-second values (noise)
+    PRIMARY KEY (run_id, engine, scope, name)
+);
+CREATE TABLE IF NOT EXISTS histograms (
+    run_id TEXT NOT NULL REFERENCES runs (run_id) ON DELETE CASCADE,
+    engine TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    encoded TEXT NOT NULL,              -- HdrHistogram, base64 compressed, in µs
+    PRIMARY KEY (run_id, engine, scope)
+);
+CREATE TABLE IF NOT EXISTS baselines (
+    name TEXT PRIMARY KEY,
+    run_id TEXT NOT NULL REFERENCES runs (run_id),
+    set_at TEXT NOT NULL
+);
+"""
+
+
+class NewerStoreError(ArenaError):
+    pass
+
+
+@dataclass(slots=True)
+class SyncResult:
+    imported: list[str]
+    skipped: list[CorruptRunFolder]
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S%z")
+
+
+class ResultsStore:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self.db = sqlite3.connect(path, timeout=30)
+        except sqlite3.Error as exc:
+            raise StateError(
+                f"Cannot open {path}: {exc}.", "Check the folder's permissions."
+            ) from exc
+        os.chmod(path, 0o600)
+        self.db.row_factory = sqlite3.Row
+        try:
+            version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            self.db.close()
+            raise StateError(
+                f"{path} is not a results database ({exc}).",
+                "Move it aside; `arena history` rebuilds it from .arena/results/.",
+            ) from exc
+        if version > SCHEMA_VERSION:
+            self.db.close()
+            raise NewerStoreError(
+                f"{path} was written by a newer arena (schema {version}; arena {__version__} "
+                f"reads up to {SCHEMA_VERSION}).",
+                "Upgrade arena, or move the file aside to rebuild it from .arena/results/.",
+            )
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA foreign_keys=ON")
+        if version < SCHEMA_VERSION:
+            with self.db:
+                self.db.executescript(SCHEMA)
+                self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> ResultsStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- import ------------------------------------------------------------------------------
+    def import_run_folder(self, path: Path) -> RunData:
+        """Read one run folder and replace its rows; raises CorruptRunFolder (nothing written)."""
+        data = read_folder(path)
+        run = data.run
+        config = run.get("config") if data.kind == "load" else run.get("options")
+        env_rows = []
+        for engine in data.engine_order or list(data.engines):
+            meta = (run.get("engines") or {}).get(engine)
+            meta = meta if isinstance(meta, dict) else {"version": meta or ""}
+            seed = (run.get("config") or run.get("options") or {}).get("seed")
+            rows = (run.get("counts") or {}).get(engine)
+            env_rows.append((
+                data.run_id, engine, meta.get("version"), meta.get("runtime"),
+                meta.get("driver"), meta.get("status") or data.engines.get(engine, {}).get("status"),
+                json.dumps(meta.get("limits") or {}), seed, json.dumps(rows) if rows else None,
+            ))  # fmt: skip
+        with self.db:
+            self.db.execute("DELETE FROM runs WHERE run_id = ?", (data.run_id,))
+            self.db.execute(
+                "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (data.run_id, data.kind, run.get("status") or "unknown", _started(data),
+                 run.get("ended_at"), data.workload(), ",".join(data.engine_order),
+                 json.dumps(config or {}, sort_keys=True, default=str), str(path),
+                 _mtime(path), _now(), __version__),
+            )  # fmt: skip
+            self.db.executemany(
+                "INSERT INTO environments VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", env_rows
+            )
+            self.db.executemany(
+                "INSERT INTO metrics VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(data.run_id, m.engine, m.scope, m.name, m.value, m.better,
+                  json.dumps(m.samples)) for m in data.metrics],
+            )  # fmt: skip
+            for engine, hists in data.histograms.items():
+                if hists.get("overall"):
+                    self._histogram(data.run_id, engine, "overall", hists["overall"])
+                for op, encoded in (hists.get("operations") or {}).items():
+                    self._histogram(data.run_id, engine, f"op:{op}", encoded)
+        return data
+
+    def _histogram(self, run_id: str, engine: str, scope: str, encoded: str) -> None:
+        self.db.execute(
+            "INSERT INTO histograms VALUES (?, ?, ?, ?)", (run_id, engine, scope, encoded)
+        )
+
+    def sync(self, results_dir: Path) -> SyncResult:
+        """Import every run folder that is new or changed since its last import."""
+        known = {r["run_id"]: r["folder_mtime"] for r in self.db.execute(
+            "SELECT run_id, folder_mtime FROM runs")}  # fmt: skip
+        result = SyncResult([], [])
+        if not results_dir.is_dir():
+            return result
+        for path in sorted(p for p in results_dir.iterdir() if p.is_dir()):
+            if known.get(path.name) == _mtime(path):
+                continue
+            try:
+                self.import_run_folder(path)
+                result.imported.append(path.name)
+            except CorruptRunFolder as exc:
+                result.skipped.append(exc)
+        return result
+
+    # -- queries -----------------------------------------------------------------------------
+    def run_ids(self) -> list[str]:
+        """Oldest first (run ids start with their kind and a timestamp)."""
+        rows = self.db.execute("SELECT run_id FROM runs ORDER BY started_at, run_id")
+        return [r[0] for r in rows]
+
+    def run(self, run_id: str) -> sqlite3.Row:
+        row = self.db.execute("SELECT * FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+        if row is None:
+            raise self.unknown_run(run_id)
+        return row
+
+    def unknown_run(self, run_id: str) -> ArenaError:
+        recent = self.run_ids()[-5:]
+        if not recent:
+            return no_runs_error()
+        return UnknownNameError(
+            "run", run_id, recent, f"Recent runs: {', '.join(reversed(recent))}."
+        )
+
+    def latest(self, kind: str | None = None) -> str:
+        sql = "SELECT run_id FROM runs" + (" WHERE kind = ?" if kind else "")
+        rows = self.db.execute(sql + " ORDER BY started_at DESC, run_id DESC LIMIT 1",
+                               (kind,) if kind else ()).fetchall()  # fmt: skip
+        if not rows:
+            raise no_runs_error()
+        return rows[0][0]
+
+    def metrics(self, run_id: str) -> list[Metric]:
+        rows = self.db.execute(
+            "SELECT engine, scope, name, value, better, samples FROM metrics WHERE run_id = ?",
+            (run_id,),
+        )
+        return [Metric(r[0], r[1], r[2], r[3], r[4], json.loads(r[5])) for r in rows]
+
+    def environments(self, run_id: str) -> dict[str, dict[str, Any]]:
+        rows = self.db.execute("SELECT * FROM environments WHERE run_id = ?", (run_id,))
+        return {r["engine"]: dict(r) for r in rows}
+
+    def trend(self, name: str, engine: str | None, scope: str = "overall",
+              workload: str | None = None) -> list[tuple[str, str, float]]:  # fmt: skip
+        """(run_id, engine, value) of one metric across runs, oldest first."""
+        sql = ("SELECT m.run_id, m.engine, m.value FROM metrics m JOIN runs r USING (run_id) "
+               "WHERE m.name = ? AND m.scope = ?")  # fmt: skip
+        args: list[Any] = [name, scope]
+        if engine:
+            sql += " AND m.engine = ?"
+            args.append(engine)
+        if workload:
+            sql += " AND r.workload = ?"
+            args.append(workload)
+        sql += " ORDER BY r.started_at, r.run_id"
+        return [(r[0], r[1], r[2]) for r in self.db.execute(sql, args)]
+
+    def set_baseline(self, name: str, run_id: str) -> None:
+        self.run(run_id)
+        with self.db:
+            self.db.execute(
+                "INSERT OR REPLACE INTO baselines VALUES (?, ?, ?)", (name, run_id, _now())
+            )
+
+    def baseline(self, name: str) -> str | None:
+        row = self.db.execute("SELECT run_id FROM baselines WHERE name = ?", (name,)).fetchone()
+        return row[0] if row else None
+
+    def baselines(self) -> dict[str, str]:
+        return {r[0]: r[1] for r in self.db.execute("SELECT name, run_id FROM baselines")}
+
+
+def _started(data: RunData) -> str | None:
+    """run.json's start, else the timestamp in the run id (bench-20261130-172519-41b0): runs
+    sort by it, so one without a start must not sort first."""
+    if data.run.get("started_at"):
+        return str(data.run["started_at"])
+    found = re.search(r"(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})", data.run_id)
+    return "{}-{}-{}T{}:{}:{}".format(*found.groups()) if found else None
+
+
+def _mtime(path: Path) -> float:
+    """Newest modification among the folder's files: a run still writing re-imports."""
+    times = [path.stat().st_mtime] + [p.stat().st_mtime for p in path.iterdir() if p.is_file()]
+    return max(times)
+
+
+def no_runs_error() -> ArenaError:
+    return ArenaError(
+        "No runs recorded in this project yet.", "Run `arena load` or `arena bench` first."
+    )
+
+
+def open_store(state_dir: Path) -> tuple[ResultsStore, SyncResult]:
+    """The project's store, brought up to date with its run folders."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    store = ResultsStore(state_dir / "results.db")
+    try:
+        synced = store.sync(state_dir / "results")
+    except BaseException:
+        store.close()
+        raise
+    return store, synced
