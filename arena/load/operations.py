@@ -318,6 +318,10 @@ class ColumnRange:
 
 
 SAMPLE_KEYS = 10_000
+# arena's own inserted keys kept per table for deletes to take: a mix with inserts and no
+# (or fewer) deletes would otherwise keep every key of the run (~40 bytes each, issue 8's
+# soak). Older keys are forgotten, and their rows simply stay.
+INSERTED_KEYS_KEPT = 100_000
 
 
 def read_pools(
@@ -529,4 +533,4 @@ class Workload:
                 if p.source == "new_key":
                     key = value
         if key is not None:
-            self.inserted.setdefault(op.table, deque()).append(key)
+            self.inserted.setdefault(op.table, deque(maxlen=INSERTED_KEYS_KEPT)).append(key)
