@@ -195,6 +195,34 @@ class Engine:
     def native_bootstrap(self, ctx: NativeContext) -> None:
         """After the first start: create the project's database and user."""
 
+    # -- load hooks (arena/load: generated operations, statement checks) ----------------
+    # How an INSERT yields to an existing row with the same unique key instead of failing:
+    # "on_conflict" (... ON CONFLICT DO NOTHING), "ignore" (INSERT IGNORE INTO ...), or ""
+    # (it does not: the insert fails and is counted as an error).
+    insert_ignore_style: ClassVar[str] = ""
+    # The VALUES part of an INSERT of a row made only of column defaults.
+    default_row_values: ClassVar[str] = "DEFAULT VALUES"
+
+    def insert_sql(
+        self, table_ref: str, columns: list[str], return_key: str | None, ignore_conflicts: bool
+    ) -> str:
+        """INSERT of one row of placeholders into `table_ref` (columns already quoted).
+        `return_key` (a quoted column) is handed back when capabilities.returning says the
+        engine can; `ignore_conflicts` follows insert_ignore_style."""
+        style = self.insert_ignore_style if ignore_conflicts else ""
+        returning = f" RETURNING {return_key}" if return_key else ""
+        if not columns:
+            return f"INSERT INTO {table_ref} {self.default_row_values}{returning}"
+        head = "INSERT IGNORE INTO" if style == "ignore" else "INSERT INTO"
+        conflict = " ON CONFLICT DO NOTHING" if style == "on_conflict" else ""
+        values = ", ".join(self.placeholder for _ in columns)
+        return f"{head} {table_ref} ({', '.join(columns)}) VALUES ({values}){conflict}{returning}"
+
+    def explain(self, statement: str) -> str:
+        """A statement that makes the server parse and plan `statement` (tables and columns
+        resolved, nothing executed), used to refuse a custom mix that can never run."""
+        return f"EXPLAIN {statement}"
+
     def __repr__(self) -> str:
         return f"<Engine {self.name}>"
 

@@ -137,6 +137,10 @@ class MySQL(Engine):
         finally:
             conn.close()
 
+    # -- load hooks --
+    insert_ignore_style = "ignore"
+    default_row_values = "() VALUES ()"  # MySQL has no DEFAULT VALUES
+
 
 @cache
 def is_mariadb_binary(path: str) -> bool:

@@ -101,3 +101,6 @@ class Postgres(Engine):
                 cur.execute(f"CREATE DATABASE {self.quote(ctx.database)}")
         finally:
             conn.close()
+
+    # -- load hooks --
+    insert_ignore_style = "on_conflict"

@@ -52,3 +52,6 @@ class SQLite(Engine):
 
     def server_version(self, conn: Any) -> str:
         return f"SQLite {super().server_version(conn)}"
+
+    # -- load hooks --
+    insert_ignore_style = "on_conflict"

@@ -9,7 +9,8 @@ import sqlglot
 
 from arena.engines import get_engine
 from arena.errors import ArenaError, UnknownNameError
-from arena.load.operations import KINDS, ColumnRange, KeyPool, Workload, build_operations
+from arena.load.operations import KINDS, build_operations
+from arena.load.workload import ColumnRange, KeyPool, Workload
 from arena.load.patterns import PATTERNS, compile_mix, load_mix, pattern
 from arena.schema import Check, Column, ForeignKey, Index, Schema, Table, Unique
 
@@ -222,7 +223,7 @@ def test_a_named_table_that_cannot_run_is_an_error():
 
 
 def test_sqlite_text_timestamps_get_a_window_in_their_own_spelling():
-    from arena.load.operations import _window
+    from arena.load.workload import _window
 
     low, high = _window(ColumnRange("2024-01-01 00:00:00", "2025-01-01 00:00:00"), random.Random(1))
     assert low < high and low[10] == " " and low.startswith("2024")
@@ -232,7 +233,7 @@ def test_sqlite_text_timestamps_get_a_window_in_their_own_spelling():
 
 
 def test_unique_text_is_salted_per_run_so_reruns_do_not_collide():
-    from arena.load.operations import ValueMaker
+    from arena.load.workload import ValueMaker
 
     customers = shop_schema().tables[0]
     one = ValueMaker(customers, salt="a1b2c3").make("email", random.Random(9))
