@@ -10,8 +10,8 @@ import sqlglot
 from arena.engines import get_engine
 from arena.errors import ArenaError, UnknownNameError
 from arena.load.operations import KINDS, build_operations
-from arena.load.workload import ColumnRange, KeyPool, Workload
 from arena.load.patterns import PATTERNS, compile_mix, load_mix, pattern
+from arena.load.workload import ColumnRange, KeyPool, Workload
 from arena.schema import Check, Column, ForeignKey, Index, Schema, Table, Unique
 
 ENGINES = ["postgres", "mysql", "mariadb", "sqlite", "sqlserver", "supabase"]
