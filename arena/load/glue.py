@@ -10,6 +10,8 @@ that needs Locust imports it through here, before any database driver.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import logging
 import time
 
@@ -28,6 +30,26 @@ logging.getLogger("locust").setLevel(logging.ERROR)
 # a 60-operation mix: schedule lag p99 25 ms without yielding, 8-12 ms with sleep(0),
 # 0.4-0.8 ms with this.
 set_pause(lambda: gevent.sleep(0.0001))
+
+
+def _return_big_blocks_to_the_system() -> None:
+    """glibc serves a block above M_MMAP_THRESHOLD (128 KB) with its own mmap, but raises the
+    threshold to the size of any such block freed, so after the first second every ~190 KB
+    histogram came from the heap, whose freed space is kept: a load's RSS swung by 40 MB
+    from second to second (benchmarks/soak.py). Setting the threshold explicitly turns that
+    adjustment off: each histogram is mapped, and unmapped when freed.
+    https://man7.org/linux/man-pages/man3/mallopt.3.html"""
+    name = ctypes.util.find_library("c")
+    if not name:
+        return
+    try:
+        libc = ctypes.CDLL(name)
+        libc.mallopt(ctypes.c_int(-3), ctypes.c_int(128 * 1024))  # M_MMAP_THRESHOLD
+    except (OSError, AttributeError):  # not glibc (macOS, musl): its own policy applies
+        pass
+
+
+_return_big_blocks_to_the_system()
 
 
 class ShapeAdapter(LoadTestShape):

@@ -328,8 +328,15 @@ class Seconds:
         self.seen: dict[int, set[str]] = {}
 
     def add(self, second: int, source: str, interval: Interval) -> None:
-        bucket = self.buckets.setdefault(second, Interval())
-        bucket.merge(interval)  # users add up across sources: each reports once a second
+        """Takes `interval` over (the caller must not change it afterwards): the first one of
+        a second becomes its bucket instead of being copied, the others merge into it. With
+        one source nothing is copied: a mix of 60 operations drains 60 histograms of ~190 KB
+        a second, and copying each again doubled what the allocator went through."""
+        bucket = self.buckets.get(second)
+        if bucket is None:
+            self.buckets[second] = interval
+        else:
+            bucket.merge(interval)  # users add up across sources: each reports once a second
         self.seen.setdefault(second, set()).add(source)
 
     def ready(self, now: int) -> list[tuple[int, Interval]]:

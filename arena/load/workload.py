@@ -55,7 +55,7 @@ SAMPLE_KEYS = 10_000
 # arena's own inserted keys kept per table for deletes to take: a mix with inserts and no
 # (or fewer) deletes would otherwise keep every key of the run (~40 bytes each, issue 8's
 # soak). Older keys are forgotten, and their rows simply stay.
-INSERTED_KEYS_KEPT = 100_000
+INSERTED_KEYS_KEPT = 10_000
 
 
 def read_pools(
