@@ -265,7 +265,7 @@ class Recorder:
         interval = Interval(errors=dict(errors), users=users, samples=samples)
         for name, vals in zip(self.op_names, values, strict=True):
             if vals:
-                hist = interval.ops.get(name) or new_histogram()
+                hist = new_histogram()
                 add_values(hist, vals)
                 interval.ops[name] = hist
                 pause_between_steps()
@@ -350,5 +350,5 @@ class Seconds:
         return [(s, self._pop(s)) for s in sorted(self.buckets)]
 
     def _pop(self, second: int) -> Interval:
-        self.seen.pop(second, None)
+        self.seen.pop(second)
         return self.buckets.pop(second)
