@@ -206,6 +206,7 @@ def _render(report, config, as_json: bool) -> None:
                 "run_id": report.run_id,
                 "path": report.path,
                 "interrupted": report.interrupted,
+                "status": report.status,
                 "config": config.describe(),
                 "engines": {
                     r.engine: {"status": r.status, "message": r.message, **r.summary}
