@@ -32,19 +32,24 @@ logging.getLogger("locust").setLevel(logging.ERROR)
 set_pause(lambda: gevent.sleep(0.0001))
 
 
+# A histogram's counts take 188 KB; a worker's report and its decoded payloads tens of KB.
+MMAP_THRESHOLD = 64 * 1024
+
+
 def _return_big_blocks_to_the_system() -> None:
-    """glibc serves a block above M_MMAP_THRESHOLD (128 KB) with its own mmap, but raises the
-    threshold to the size of any such block freed, so after the first second every ~190 KB
-    histogram came from the heap, whose freed space is kept: a load's RSS swung by 40 MB
-    from second to second (benchmarks/soak.py). Setting the threshold explicitly turns that
-    adjustment off: each histogram is mapped, and unmapped when freed.
+    """glibc serves a block above M_MMAP_THRESHOLD (128 KB by default) with its own mmap, but
+    raises the threshold to the size of any such block freed; smaller blocks come from the
+    heap, whose freed space is kept and fragments. A load allocates and frees dozens of
+    histograms a second (hundreds on a master decoding its workers' reports): RSS swung by
+    40 MB from second to second and crept up on a master (benchmarks/soak.py). A fixed
+    threshold maps each such block and unmaps it when freed.
     https://man7.org/linux/man-pages/man3/mallopt.3.html"""
     name = ctypes.util.find_library("c")
     if not name:
         return
     try:
         libc = ctypes.CDLL(name)
-        libc.mallopt(ctypes.c_int(-3), ctypes.c_int(128 * 1024))  # M_MMAP_THRESHOLD
+        libc.mallopt(ctypes.c_int(-3), ctypes.c_int(MMAP_THRESHOLD))  # M_MMAP_THRESHOLD
     except (OSError, AttributeError):  # not glibc (macOS, musl): its own policy applies
         pass
 
