@@ -124,15 +124,15 @@ def soak(root: Path, args) -> dict:
         slope = float(np.polyfit(t, mb, 1)[0]) if len(t) > 2 else 0.0
         # start and end as the median of 5 s: a metrics write is a one-second blip, not growth
         start, end = float(np.median(mb[:5])), float(np.median(mb[-5:]))
-        drift = max(abs(end - start), abs(slope * (t[-1] - t[0]))) / start
+        drift = float(max(abs(end - start), abs(slope * (t[-1] - t[0]))) / start)
         report["processes"][label] = {
             "rss_start_mb": round(start, 1),
             "rss_end_mb": round(end, 1),
             "rss_peak_mb": round(float(mb.max()), 1),
             "slope_mb_per_min": round(slope * 60, 2),
             "drift_pct": round(100 * drift, 1),
-            "flat": drift <= FLAT_WITHIN,
-            "under_limit": float(mb.max()) < LIMIT_MB,
+            "flat": bool(drift <= FLAT_WITHIN),
+            "under_limit": bool(float(mb.max()) < LIMIT_MB),
         }
     with (Path(out["path"]) / f"{args.engine}.csv").open() as f:
         rows = list(csv.DictReader(f))
