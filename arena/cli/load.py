@@ -10,6 +10,15 @@ from arena.errors import ArenaError
 from arena.report import PERCENTILES, ms
 
 ARRIVALS = ("poisson", "fixed")
+# Exit code of a load that ran but did not pass: an engine failed (its error rate above
+# --max-error-rate, or it could not start). 2 stays "bad input, nothing ran"; 130 Ctrl-C.
+LOAD_FAILED_EXIT = 3
+
+
+class LoadFailedError(ArenaError):
+    """The load ran, and at least one engine failed."""
+
+    exit_code = LOAD_FAILED_EXIT
 
 
 @click.command()
@@ -23,17 +32,15 @@ ARRIVALS = ("poisson", "fixed")
 @click.option(
     "--shape",
     "shape_name",
-    default="constant",
-    show_default=True,
     metavar="constant|ramp|spike|stages",
-    help="How the user count moves over time.",
+    help="How the user count moves over time (default: constant; stages with --stages).",
 )
 @click.option(
     "--stages",
     "stages_file",
     type=click.Path(dir_okay=False),
     metavar="FILE",
-    help="YAML list of {duration, users, rate} for --shape stages.",
+    help="YAML list of {duration, users, rate}; implies --shape stages.",
 )
 @click.option("--users", default="10", show_default=True, help="Concurrent users (peak).")
 @click.option("--spawn-rate", type=float, help="Users started per second (default: all at once).")
@@ -89,21 +96,29 @@ ARRIVALS = ("poisson", "fixed")
 )
 @click.option("--master-port", default=0, type=int, help="Master port (default: a free one).")
 @click.option("--seed", default=42, show_default=True, type=int, help="Operation seed.")
+@click.option(
+    "--max-error-rate",
+    default="1%",
+    show_default=True,
+    help="An engine whose failed operations exceed this share (e.g. 1%, 0.5%, 0) is failed: "
+    f"the run ends with exit code {LOAD_FAILED_EXIT}.",
+)
 @click.option("--web", is_flag=True, help="Open Locust's web UI instead of the live view.")
 @json_option
 def load(engine_names, shape_name, stages_file, users, spawn_rate, duration, tps, arrival,
          think_time, pattern, mix_file, parallel, workers, remote_workers, master_bind,
-         master_port, seed, web, as_json) -> None:  # fmt: skip
+         master_port, seed, max_error_rate, web, as_json) -> None:  # fmt: skip
     """Load engines with the same shape, operation mix and seed; print them side by side.
 
     Closed model by default (users run back to back); --tps switches to the open model
     (arrivals on a schedule, latency from the intended start). Results are written as the
-    run goes to .arena/results/<run-id>/.
+    run goes to .arena/results/<run-id>/. Exit code 3: an engine failed (error rate above
+    --max-error-rate, or it could not start).
     """
     config, names = _config(
         engine_names, shape_name, stages_file, users, spawn_rate, duration, tps, arrival,
         think_time, pattern, mix_file, parallel, workers, remote_workers, master_bind,
-        master_port, seed, web,
+        master_port, seed, max_error_rate, web,
     )  # fmt: skip
     from arena.load.runner import run_load
 
@@ -111,6 +126,13 @@ def load(engine_names, shape_name, stages_file, users, spawn_rate, duration, tps
     _render(report, config, as_json)
     if report.interrupted:
         raise KeyboardInterrupt
+    failed = [r for r in report.results if r.status == "failed"]
+    if failed:
+        raise LoadFailedError(
+            f"{failed[0].engine} failed: {failed[0].message}"
+            + (f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""),
+            f"See {report.path}.",
+        )
     failed = [r for r in report.results if r.status != "ok"]
     if failed and len(failed) == len(report.results):
         raise ArenaError(
@@ -122,7 +144,7 @@ def load(engine_names, shape_name, stages_file, users, spawn_rate, duration, tps
 
 def _config(engine_names, shape_name, stages_file, users, spawn_rate, duration, tps, arrival,
             think_time, pattern, mix_file, parallel, workers, remote_workers, master_bind,
-            master_port, seed, web):  # fmt: skip
+            master_port, seed, max_error_rate, web):  # fmt: skip
     """Every option checked before anything starts."""
     from arena.engines import get_engine
     from arena.load.patterns import load_mix
@@ -144,7 +166,12 @@ def _config(engine_names, shape_name, stages_file, users, spawn_rate, duration, 
     if workers < 0 or remote_workers < 0:
         raise ArenaError("--workers and --remote-workers must be 0 or more.")
     mix = load_mix(mix_file) if mix_file else builtin_pattern(pattern)
-    names = engine_list(list(engine_names)) or _engines_up()
+    names = engine_list(list(engine_names))
+    if engine_names and not names:
+        raise ArenaError(
+            f"--engines {','.join(engine_names)!r} names no engine.",
+            "e.g. --engines postgres,mariadb, or leave it out to load every engine that is up.",
+        )
     for name in names:
         get_engine(name)
     from arena.load.config import LoadConfig
@@ -153,17 +180,23 @@ def _config(engine_names, shape_name, stages_file, users, spawn_rate, duration, 
         shape=shape, mix=mix, seed=seed, tps=rate, arrival=arrival, think_time=think,
         workers=workers, remote_workers=remote_workers, parallel=parallel, web=web,
         master_bind=master_bind, master_port=master_port,
+        max_error_rate=_share(max_error_rate),
     )  # fmt: skip
     return config, names
 
 
-def _engines_up() -> list[str]:
-    from arena.state import ProjectState
-
-    names = sorted(ProjectState().endpoints())
-    if not names:
-        raise ArenaError("Nothing is up to load.", "Start engines: `arena up postgres mysql`.")
-    return names
+def _share(text: str) -> float:
+    """ "1%" -> 0.01, "0.5%" -> 0.005, "0" -> 0.0; a bare number is a fraction ("0.02")."""
+    raw = str(text).strip()
+    try:
+        value = float(raw[:-1]) / 100 if raw.endswith("%") else float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 1:
+        raise ArenaError(
+            f"Invalid --max-error-rate '{text}'.", "Valid: 1%, 0.5%, 0 (no error allowed), 100%."
+        )
+    return value
 
 
 def _render(report, config, as_json: bool) -> None:
@@ -173,6 +206,7 @@ def _render(report, config, as_json: bool) -> None:
                 "run_id": report.run_id,
                 "path": report.path,
                 "interrupted": report.interrupted,
+                "status": report.status,
                 "config": config.describe(),
                 "engines": {
                     r.engine: {"status": r.status, "message": r.message, **r.summary}
@@ -211,8 +245,31 @@ def _render(report, config, as_json: bool) -> None:
 @click.command()
 @click.option("--master", "master_host", required=True, help="Host of the `arena load` master.")
 @click.option("--master-port", default=5557, show_default=True, type=int)
-def worker(master_host: str, master_port: int) -> None:
+@click.option(
+    "--token",
+    envvar="ARENA_WORKER_TOKEN",
+    help="The run's worker token (the master prints it for --remote-workers; or set "
+    "ARENA_WORKER_TOKEN on both sides).",
+)
+@click.option(
+    "--timeout",
+    default="60s",
+    show_default=True,
+    help="Give up when no master accepts this worker within this time.",
+)
+def worker(master_host: str, master_port: int, token: str | None, timeout: str) -> None:
     """Join an `arena load` master as a load worker process (one per core)."""
-    from arena.load.runner import run_worker
+    from arena.units import parse_duration
 
-    run_worker(master_host, master_port)
+    seconds = parse_duration(timeout)
+    if seconds <= 0:
+        raise ArenaError(f"Invalid --timeout '{timeout}': must be positive.", "e.g. 30s, 2m.")
+    if not token:
+        raise ArenaError(
+            "A load worker needs the run's token.",
+            "Pass --token TOKEN or set ARENA_WORKER_TOKEN (the master prints it when started "
+            "with --remote-workers).",
+        )
+    from arena.load.worker import run_worker
+
+    run_worker(master_host, master_port, token, seconds)

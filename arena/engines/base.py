@@ -442,6 +442,30 @@ class Engine:
     def cancel_statement(self, endpoint: Endpoint, conn: Any, backend_id: Any) -> None:
         """Interrupt what `conn` is running, from another thread (a step that blocks)."""
 
+    # -- load hooks (arena/load: generated operations, statement checks) ----------------
+    # The VALUES part of an INSERT of a row made only of column defaults.
+    default_row_values: ClassVar[str] = "DEFAULT VALUES"
+
+    def insert_sql(
+        self, table_ref: str, columns: list[str], return_key: str | None, ignore_conflicts: bool
+    ) -> str:
+        """INSERT of one row of placeholders into `table_ref` (columns already quoted).
+        `return_key` (a quoted column) is handed back when capabilities.returning says the
+        engine can; with `ignore_conflicts` a duplicate unique key is skipped where the engine
+        can (insert_ignore_verb / insert_ignore_clause), else the insert fails as usual."""
+        returning = f" RETURNING {return_key}" if return_key else ""
+        if not columns:
+            return f"INSERT INTO {table_ref} {self.default_row_values}{returning}"
+        head = self.insert_ignore_verb if ignore_conflicts else "INSERT INTO"
+        conflict = self.insert_ignore_clause if ignore_conflicts else ""
+        values = ", ".join(self.placeholder for _ in columns)
+        return f"{head} {table_ref} ({', '.join(columns)}) VALUES ({values}){conflict}{returning}"
+
+    def check_statement_sql(self, statement: str) -> str:
+        """A statement that makes the server parse and plan `statement` (tables and columns
+        resolved, nothing executed), used to refuse a custom mix that can never run."""
+        return f"EXPLAIN {statement}"
+
     def __repr__(self) -> str:
         return f"<Engine {self.name}>"
 

@@ -343,6 +343,9 @@ class MySQL(Engine):
         finally:
             killer.close()
 
+    # -- load hooks --
+    default_row_values = "() VALUES ()"  # MySQL has no DEFAULT VALUES
+
 
 # Accounts that can log in without arena's password: anonymous ones, empty passwords, and
 # socket-authenticated ones (which admit an OS user of the same name). Locked system accounts

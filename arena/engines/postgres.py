@@ -235,3 +235,5 @@ class Postgres(Engine):
     # A prepared text must be one statement: the server refuses "SELECT 1; DROP ..." before
     # running any of it ("cannot insert multiple commands into a prepared statement").
     single_statement_options = {"prepare": True}
+
+    # -- load hooks --

@@ -184,3 +184,5 @@ class SQLite(Engine):
 
     def cancel_statement(self, endpoint: Endpoint, conn: Any, backend_id: Any) -> None:
         conn.interrupt()
+
+    # -- load hooks --

@@ -243,6 +243,23 @@ class SqlServer(Engine):
         },
     )
 
+    # -- load hooks --
+    def insert_sql(
+        self, table_ref: str, columns: list[str], return_key: str | None, ignore_conflicts: bool
+    ) -> str:
+        """The new key comes back through OUTPUT INSERTED.<key>, written before VALUES.
+        https://learn.microsoft.com/sql/t-sql/queries/output-clause-transact-sql"""
+        output = f" OUTPUT INSERTED.{return_key}" if return_key else ""
+        if not columns:
+            return f"INSERT INTO {table_ref}{output} DEFAULT VALUES"
+        values = ", ".join(self.placeholder for _ in columns)
+        return f"INSERT INTO {table_ref} ({', '.join(columns)}){output} VALUES ({values})"
+
+    def check_statement_sql(self, statement: str) -> str:
+        """No EXPLAIN: FMTONLY compiles the batch (objects resolved) and returns only metadata.
+        https://learn.microsoft.com/sql/t-sql/statements/set-fmtonly-transact-sql"""
+        return f"SET FMTONLY ON; {statement}; SET FMTONLY OFF"
+
 
 _NATIVE_ERROR = re.compile(r"\((\d+)\) \(SQL\w+\)")
 

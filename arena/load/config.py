@@ -24,6 +24,8 @@ class LoadConfig:
     web: bool = False
     master_bind: str = "127.0.0.1"
     master_port: int = 0
+    # An engine whose failed operations exceed this share of all attempts is "failed".
+    max_error_rate: float = 0.01
 
     @property
     def processes(self) -> int:
@@ -44,4 +46,5 @@ class LoadConfig:
             "workers": self.workers,
             "remote_workers": self.remote_workers,
             "parallel": self.parallel,
+            "max_error_rate": self.max_error_rate,
         }

@@ -1,8 +1,8 @@
 """Operations generated from a Schema: the SQL a load runs, quoted and parameterised per dialect.
 
-An Operation is data (kind, table, SQL text, how to make each parameter); `Workload` turns it
-into parameter values at run time from key pools read once from the database (existing keys
-per table) and the keys arena itself inserted (the only rows it ever deletes).
+An Operation is data (kind, table, SQL text, how to make each parameter); `Workload`
+(arena/load/workload.py) turns it into parameter values at run time. Every dialect difference
+comes from the Engine (quote, table_ref, limit, insert_sql, placeholder).
 
 Kinds (the words of a mix):
   pk_lookup   SELECT * FROM t WHERE pk = ?
@@ -18,16 +18,8 @@ Kinds (the words of a mix):
 
 from __future__ import annotations
 
-import datetime as dt
-import decimal
-import random
-import string
-import uuid
-from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-
-from arena.errors import ArenaError
 
 if TYPE_CHECKING:
     from arena.engines.base import Engine
@@ -75,19 +67,16 @@ class Operation:
 # -- SQL building -------------------------------------------------------------------------
 
 
-def _limit(engine: Engine, sql: str, n: int) -> str:
-    """Append a row limit; SQL Server spells it OFFSET/FETCH (needs the ORDER BY we always
-    write). https://learn.microsoft.com/sql/t-sql/queries/select-order-by-clause-transact-sql"""
-    if engine.family == "sqlserver":
-        return f"{sql} OFFSET 0 ROWS FETCH NEXT {n} ROWS ONLY"
-    return f"{sql} LIMIT {n}"
-
-
-def _table_ref(engine: Engine, table: Table) -> str:
+def _quoter(engine: Engine) -> tuple[Any, Any]:
+    """(quote, table_ref) for statements that run WITH parameters: "format" drivers (PyMySQL,
+    psycopg) read every % in such a statement as a placeholder start, even one inside a
+    quoted name such as "50%_off" (issue 8), so it is doubled; "qmark" drivers (sqlite3,
+    pyodbc) skip quoted names when they look for ? and :name."""
+    if engine.paramstyle != "format":
+        return engine.quote, engine.table_ref
     return (
-        engine.qualified(table.schema or "", table.name)
-        if table.schema
-        else engine.quote(table.name)
+        lambda name: engine.quote(name).replace("%", "%%"),
+        lambda table: engine.table_ref(table).replace("%", "%%"),
     )
 
 
@@ -97,7 +86,7 @@ def single_pk(table: Table) -> Column | None:
     return table.column(table.primary_key[0])
 
 
-def _range_column(table: Table) -> Column | None:
+def range_column(table: Table) -> Column | None:
     """The column a range scan walks: an indexed numeric/temporal column other than the key
     (a real secondary-index scan), else an integer primary key."""
     pk = set(table.primary_key)
@@ -147,11 +136,11 @@ def _insert_columns(table: Table) -> list[Column]:
 
 def build_operations(engine: Engine, schema: Schema) -> dict[str, list[Operation]]:
     """kind -> the operations of that kind over every table that supports it."""
-    q, ph = engine.quote, engine.placeholder
+    (q, table_ref), ph, limit = _quoter(engine), engine.placeholder, engine.limit
     by_kind: dict[str, list[Operation]] = {k: [] for k in KINDS}
     tables = {t.name: t for t in schema.tables if not t.partitioned or t.primary_key}
     for table in schema.tables:
-        ref = _table_ref(engine, table)
+        ref = table_ref(table)
         key = single_pk(table)
         if key is not None:
             k = q(key.name)
@@ -164,7 +153,7 @@ def build_operations(engine: Engine, schema: Schema) -> dict[str, list[Operation
             by_kind["pagination"].append(
                 Operation(
                     f"pagination {table.name}", "pagination", table.name,
-                    _limit(engine, f"SELECT * FROM {ref} WHERE {k} > {ph} ORDER BY {k}", PAGE_SIZE),
+                    limit(f"SELECT * FROM {ref} WHERE {k} > {ph} ORDER BY {k}", PAGE_SIZE),
                     (Param("key", table.name),),
                 )
             )  # fmt: skip
@@ -186,7 +175,7 @@ def build_operations(engine: Engine, schema: Schema) -> dict[str, list[Operation
                         fetch=False,
                     )
                 )  # fmt: skip
-        ranged = _range_column(table)
+        ranged = range_column(table)
         if ranged is not None:
             rc = q(ranged.name)
             if ranged.name in table.primary_key:
@@ -203,7 +192,7 @@ def build_operations(engine: Engine, schema: Schema) -> dict[str, list[Operation
             by_kind["range_scan"].append(
                 Operation(
                     f"range_scan {table.name}", "range_scan", table.name,
-                    _limit(engine, f"SELECT * FROM {ref} WHERE {where} ORDER BY {rc}", RANGE_ROWS),
+                    limit(f"SELECT * FROM {ref} WHERE {where} ORDER BY {rc}", RANGE_ROWS),
                     window,
                 )
             )  # fmt: skip
@@ -228,7 +217,7 @@ def build_operations(engine: Engine, schema: Schema) -> dict[str, list[Operation
 
 
 def _insert_op(engine: Engine, table: Table, key: Column) -> Operation:
-    q, ph = engine.quote, engine.placeholder
+    q, table_ref = _quoter(engine)
     fk_parent = {fk.columns[0]: fk.ref_table for fk in table.foreign_keys if len(fk.columns) == 1}
     columns = _insert_columns(table)
     params = []
@@ -239,47 +228,29 @@ def _insert_op(engine: Engine, table: Table, key: Column) -> Operation:
             params.append(Param("key", fk_parent[col.name]))
         else:
             params.append(Param("value", table.name, col.name))
-    names = ", ".join(q(c.name) for c in columns)
-    values = ", ".join(ph for _ in columns)
-    ref = _table_ref(engine, table)
-    returns_key = lastrowid = False
-    output = returning = ""
-    if key.identity:
-        if engine.family == "sqlserver":
-            output = f" OUTPUT INSERTED.{q(key.name)}"
-            returns_key = True
-        elif engine.capabilities.returning:
-            returning = f" RETURNING {q(key.name)}"
-            returns_key = True
-        else:
-            lastrowid = True
+    # An identity key comes back from the statement where the engine can say it, else from
+    # the driver's lastrowid.
+    returns_key = key.identity and engine.capabilities.returning
     # Random FK picks into a table with a unique key over them (cart_items (cart_id,
     # product_id), reviews (user_id, product_id)) sometimes draw a pair that exists. An app
     # does not fail "add to cart" then: the insert yields to the existing row, and arena
     # remembers no key, so its deletes still touch only rows it inserted.
-    insert, conflict = "INSERT INTO", ""
-    if table.uniques:
-        if engine.family in ("postgres", "sqlite"):
-            conflict = " ON CONFLICT DO NOTHING"
-        elif engine.family == "mysql":
-            insert = "INSERT IGNORE INTO"
-    if columns:
-        sql = f"{insert} {ref} ({names}){output} VALUES ({values}){conflict}{returning}"
-    else:
-        sql = f"INSERT INTO {ref}{output} DEFAULT VALUES{returning}"
-        if engine.family == "mysql":
-            sql = f"INSERT INTO {ref} () VALUES ()"
+    sql = engine.insert_sql(
+        table_ref(table), [q(c.name) for c in columns],
+        q(key.name) if returns_key else None, bool(table.uniques),
+    )  # fmt: skip
     return Operation(
         f"insert {table.name}", "insert", table.name, sql, tuple(params),
-        fetch=returns_key, returns_key=returns_key, key_from_lastrowid=lastrowid,
+        fetch=returns_key, returns_key=returns_key,
+        key_from_lastrowid=key.identity and not returns_key,
     )  # fmt: skip
 
 
 def _join_op(engine: Engine, child: Table, parent: Table, fk: ForeignKey) -> Operation:
-    q, ph = engine.quote, engine.placeholder
+    (q, table_ref), ph = _quoter(engine), engine.placeholder
     parent_key = single_pk(parent)
     assert parent_key is not None
-    c_ref, p_ref = _table_ref(engine, child), _table_ref(engine, parent)
+    c_ref, p_ref = table_ref(child), table_ref(parent)
     order = ", ".join(f"c.{q(k)}" for k in child.primary_key) or f"c.{q(fk.columns[0])}"
     sql = (
         f"SELECT c.*, p.* FROM {c_ref} c JOIN {p_ref} p ON c.{q(fk.columns[0])} = "
@@ -287,246 +258,5 @@ def _join_op(engine: Engine, child: Table, parent: Table, fk: ForeignKey) -> Ope
     )
     return Operation(
         f"join {child.name}>{parent.name}", "join", child.name,
-        _limit(engine, sql, 50), (Param("key", parent.name),),
+        engine.limit(sql, 50), (Param("key", parent.name),),
     )  # fmt: skip
-
-
-# -- run-time values -------------------------------------------------------------------
-
-
-@dataclass
-class KeyPool:
-    """Existing keys of one table: a dense integer range, or a sorted sample."""
-
-    low: int | None = None
-    high: int | None = None
-    sample: list[Any] = field(default_factory=list)
-    rows: int = 0
-
-    def pick(self, rng: random.Random) -> Any:
-        if self.low is not None and self.high is not None:
-            return rng.randint(self.low, self.high)
-        if not self.sample:
-            return None
-        return self.sample[rng.randrange(len(self.sample))]
-
-
-@dataclass
-class ColumnRange:
-    low: Any
-    high: Any
-
-
-SAMPLE_KEYS = 10_000
-
-
-def read_pools(
-    engine: Engine, conn: Any, schema: Schema, tables: set[str]
-) -> tuple[dict[str, KeyPool], dict[tuple[str, str], ColumnRange]]:
-    """One pass over the catalogued tables the operations touch: key ranges or samples, and
-    min/max of the columns range scans walk."""
-    q = engine.quote
-    cur = conn.cursor()
-    pools: dict[str, KeyPool] = {}
-    ranges: dict[tuple[str, str], ColumnRange] = {}
-    for table in schema.tables:
-        if table.name not in tables:
-            continue
-        ref = _table_ref(engine, table)
-        key = single_pk(table)
-        cur.execute(f"SELECT COUNT(*) FROM {ref}")
-        rows = int(cur.fetchone()[0])
-        pool = KeyPool(rows=rows)
-        if key is not None and rows:
-            k = q(key.name)
-            if key.logical in INTEGER_LOGICAL:
-                cur.execute(f"SELECT MIN({k}), MAX({k}) FROM {ref}")
-                low, high = cur.fetchone()
-                if high - low + 1 == rows:  # dense: every key in the range exists
-                    pool.low, pool.high = int(low), int(high)
-            if pool.low is None:
-                cur.execute(_limit(engine, f"SELECT {k} FROM {ref} ORDER BY {k}", SAMPLE_KEYS))
-                pool.sample = [r[0] for r in cur.fetchall()]
-        pools[table.name] = pool
-        ranged = _range_column(table)
-        if ranged is not None and ranged.name not in table.primary_key and rows:
-            c = q(ranged.name)
-            cur.execute(f"SELECT MIN({c}), MAX({c}) FROM {ref}")
-            low, high = cur.fetchone()
-            if low is not None:
-                ranges[(table.name, ranged.name)] = ColumnRange(low, high)
-    return pools, ranges
-
-
-def _window(r: ColumnRange, rng: random.Random) -> tuple[Any, Any]:
-    """A window of ~1/1000 of the column's span at a random place."""
-    low, high = r.low, r.high
-    if isinstance(low, str):
-        return _text_window(low, high, rng)
-    if isinstance(low, decimal.Decimal):
-        low, high = float(low), float(high)
-    span = high - low
-    start = low + span * rng.random()
-    width = span / 1000
-    if isinstance(low, int):
-        start, width = int(start), max(1, int(width))
-    if isinstance(low, dt.date) and not isinstance(low, dt.datetime):
-        width = max(width, dt.timedelta(days=1))
-    return start, start + width
-
-
-def _text_window(low: str, high: str, rng: random.Random) -> tuple[Any, Any]:
-    """SQLite keeps dates and timestamps as ISO text: window over the parsed values and
-    write them back in the column's own spelling, so text comparison still orders them."""
-    try:
-        parsed = (dt.datetime.fromisoformat(low), dt.datetime.fromisoformat(high))
-    except ValueError:
-        return low, high  # not temporal text: the whole range, capped by the LIMIT
-    start, end = _window(ColumnRange(*parsed), rng)
-    if len(low) == 10:
-        return start.date().isoformat(), end.date().isoformat()
-    sep = "T" if "T" in low else " "
-    return start.isoformat(sep), end.isoformat(sep)
-
-
-class ValueMaker:
-    """A fresh, valid value for a column: type, length, CHECK bounds and enums respected."""
-
-    def __init__(self, table: Table, salt: str = "") -> None:
-        self.table = table
-        self.checks = {c.column: c for c in table.checks if c.column}
-        # Text that must be unique on its own starts with the run's salt: the operation seed
-        # repeats the same values run after run, and the last run's rows are still there.
-        self.salted = {u.columns[0] for u in table.uniques if len(u.columns) == 1}
-        self.salt = salt
-
-    def make(self, column_name: str, rng: random.Random) -> Any:
-        col = self.table.column(column_name)
-        check = self.checks.get(col.name)
-        if check is not None and check.allowed:
-            return rng.choice(check.allowed)
-        if col.enum_values:
-            return rng.choice(col.enum_values)
-        logical = col.logical
-        if logical in INTEGER_LOGICAL or logical in {"decimal", "float"}:
-            low = check.low if check is not None and check.low is not None else 0
-            high = check.high if check is not None and check.high is not None else 10_000
-            if check is not None and check.low is not None and not check.low_inclusive:
-                low += 1
-            if logical in INTEGER_LOGICAL:
-                high = min(high, 32_000 if logical == "smallint" else high)
-                return rng.randint(int(low), max(int(low), int(high) - 1))
-            value = round(rng.uniform(low, high - 0.01 if high > low else low), 2)
-            if col.precision and col.scale is not None:
-                limit = 10 ** (col.precision - col.scale) - 1
-                value = min(value, float(limit))
-            return value
-        if logical in {"varchar", "char", "text"}:
-            size = max(1, min(col.length or 24, 24))
-            text = "".join(rng.choices(string.ascii_lowercase, k=size))
-            if col.name in self.salted and size > len(self.salt) + 8:
-                text = (self.salt + text)[:size]
-            return text
-        if logical == "bool":
-            return rng.random() < 0.5
-        if logical == "uuid":
-            return str(uuid.UUID(int=rng.getrandbits(128), version=4))
-        if logical == "date":
-            return dt.date(2024, 1, 1) + dt.timedelta(days=rng.randrange(730))
-        if logical in {"timestamp", "timestamptz"}:
-            return dt.datetime(2024, 1, 1) + dt.timedelta(seconds=rng.randrange(63_072_000))
-        if logical == "time":
-            return dt.time(rng.randrange(24), rng.randrange(60), rng.randrange(60))
-        if logical == "json":
-            return f'{{"arena": {rng.randrange(1_000_000)}}}'
-        if logical == "blob":
-            return rng.randbytes(16)
-        raise ArenaError(
-            f"Cannot generate values for {self.table.name}.{col.name} ({col.data_type}).",
-            "Leave that table out of the mix, or give it custom SQL.",
-        )
-
-
-class Workload:
-    """Per process: the pools, arena's own keys, and parameter making for every operation."""
-
-    def __init__(
-        self,
-        schema: Schema,
-        pools: dict[str, KeyPool],
-        ranges: dict[tuple[str, str], ColumnRange],
-        process_index: int = 0,
-        salt: str = "",
-    ) -> None:
-        self.schema = schema
-        self.pools = pools
-        self.ranges = ranges
-        self.values = {t.name: ValueMaker(t, salt) for t in schema.tables}
-        self.inserted: dict[str, deque[Any]] = {}
-        self._next_key: dict[str, int] = {}
-        self.process_index = process_index
-
-    def empty_tables(self, ops: list[Operation]) -> list[str]:
-        needed = {p.table for op in ops for p in op.params if p.source in {"key", "key_end"}}
-        needed |= {op.table for op in ops if op.kind in READ_KINDS and op.kind != "custom"}
-        return sorted(t for t in needed if t in self.pools and self.pools[t].rows == 0)
-
-    def new_key(self, table: str) -> int:
-        nxt = self._next_key.get(table)
-        if nxt is None:
-            pool = self.pools.get(table, KeyPool())
-            top = pool.high if pool.high is not None else max(pool.sample or [0])
-            nxt = int(top) + 1 + self.process_index * KEY_SLICE
-        self._next_key[table] = nxt + 1
-        return nxt
-
-    def params(self, op: Operation, rng: random.Random) -> tuple[Any, ...] | None:
-        """The parameter values, or None when the operation cannot run now (nothing of
-        arena's to delete yet)."""
-        out: list[Any] = []
-        last_key: Any = None
-        window: tuple[Any, Any] | None = None
-        for p in op.params:
-            src = p.source
-            if src == "key":
-                last_key = self.pools[p.table].pick(rng)
-                out.append(last_key)
-            elif src == "key_end":
-                out.append(last_key + p.width)
-            elif src in ("range_lo", "range_hi"):
-                if window is None:
-                    span = self.ranges.get((p.table, p.column))
-                    if span is None:  # the column holds only NULLs: nothing to scan yet
-                        return None
-                    window = _window(span, rng)
-                out.append(window[0] if src == "range_lo" else window[1])
-            elif src == "value":
-                out.append(self.values[p.table].make(p.column, rng))
-            elif src == "new_key":
-                column = self.schema.table(p.table).column(p.column)
-                if column.logical in INTEGER_LOGICAL:
-                    out.append(self.new_key(p.table))
-                else:  # uuid / text keys: a fresh random value is as unique as it gets
-                    out.append(self.values[p.table].make(p.column, rng))
-            elif src == "arena_key":
-                keys = self.inserted.get(p.table)
-                if not keys:
-                    return None
-                out.append(keys.popleft())
-            elif src == "int":
-                out.append(rng.randint(int(p.args[0]), int(p.args[1])))
-            elif src == "float":
-                out.append(rng.uniform(float(p.args[0]), float(p.args[1])))
-            elif src == "choice":
-                out.append(rng.choice(p.args))
-        return tuple(out)
-
-    def remember_insert(self, op: Operation, params: tuple[Any, ...], key: Any) -> None:
-        if op.key_from_lastrowid and not key:
-            return  # MySQL's lastrowid is 0 when INSERT IGNORE kept the existing row
-        if key is None:
-            for p, value in zip(op.params, params, strict=True):
-                if p.source == "new_key":
-                    key = value
-        if key is not None:
-            self.inserted.setdefault(op.table, deque()).append(key)

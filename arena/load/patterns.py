@@ -108,6 +108,12 @@ def load_mix(path: str | Path) -> MixSpec:
         raise ArenaError(
             f"Mix file '{path}' not found.", "See scenarios/custom_mix.yaml."
         ) from None
+    except UnicodeDecodeError:
+        raise ArenaError(
+            f"Mix file '{path}' is not text (UTF-8 YAML).", "See scenarios/custom_mix.yaml."
+        ) from None
+    except OSError as exc:
+        raise ArenaError(f"Mix file '{path}' cannot be read: {exc.strerror}.") from None
     except yaml.YAMLError as exc:
         raise ArenaError(f"Mix file '{path}' is not valid YAML: {exc}") from None
     if not isinstance(data, dict):

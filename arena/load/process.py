@@ -17,8 +17,9 @@ from typing import Any
 from arena.engines import get_engine
 from arena.load import drivers
 from arena.load.metrics import Recorder
-from arena.load.operations import Workload, build_operations, read_pools
+from arena.load.operations import build_operations
 from arena.load.patterns import CompiledMix, MixSpec, compile_mix
+from arena.load.workload import Workload, read_pools
 from arena.models import Endpoint
 from arena.schema import Schema
 
@@ -98,7 +99,7 @@ class LoadProcess:
         self.users = 0
         self.stopped = False
         self.start_ns: int | None = None
-        self.errors = drivers_errors(self.engine)
+        self.errors = drivers.session_class(self.engine).errors(self.engine)
 
     def begin_at(self, wall_time: float) -> None:
         """Users start work at this wall-clock time (the same moment in every process), and
@@ -194,11 +195,3 @@ class LoadProcess:
             except self.errors as exc:
                 self.recorder.error("connect", drivers.error_kind(exc), drivers.describe(exc))
                 drivers.pause(RECONNECT_BACKOFF_S * (0.5 + rng.random()))
-
-
-def drivers_errors(engine: Any) -> tuple[type[BaseException], ...]:
-    errors = tuple(engine.driver_errors())
-    if engine.family == "mysql":
-        # PyMySQL raises plain OSError-family errors when the server vanishes mid-packet.
-        errors += (OSError,)
-    return errors

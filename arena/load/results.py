@@ -18,6 +18,7 @@ import json
 import os
 import secrets
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,17 @@ CSV_HEADER = (
     "elapsed_s", "users", "ops", "errors", "tps", "p50_us", "p95_us", "p99_us", "max_us",
     "lag_p99_us",
 )  # fmt: skip
+
+
+@dataclass
+class EngineOutcome:
+    """How one engine's load ended, with its summary (what summary.json holds for it)."""
+
+    engine: str
+    status: str  # "ok" | "died" | "failed" | "interrupted" | "not run"
+    message: str = ""
+    elapsed: float = 0.0
+    summary: dict[str, Any] = field(default_factory=dict)
 
 
 def new_run_id() -> str:

@@ -117,6 +117,12 @@ def stages_from_yaml(path: str | Path) -> StagedShape:
         data = yaml.safe_load(file.read_text())
     except FileNotFoundError:
         raise ArenaError(f"Stages file '{path}' not found.") from None
+    except UnicodeDecodeError:
+        raise ArenaError(
+            f"Stages file '{path}' is not text (UTF-8 YAML).", "See scenarios/stages.yaml."
+        ) from None
+    except OSError as exc:
+        raise ArenaError(f"Stages file '{path}' cannot be read: {exc.strerror}.") from None
     except yaml.YAMLError as exc:
         raise ArenaError(f"Stages file '{path}' is not valid YAML: {exc}") from None
     items = data.get("stages") if isinstance(data, dict) else data
@@ -147,18 +153,32 @@ def stages_from_yaml(path: str | Path) -> StagedShape:
 
 
 def make_shape(
-    name: str,
+    name: str | None,
     users: int,
     duration: float,
     spawn_rate: float | None = None,
     stages_file: str | None = None,
 ) -> StagedShape:
+    """The shape `arena load` asked for. No name: constant, or stages when a stages file is
+    given (the file implies the shape); a file with any other shape is an error."""
+    if name is None:
+        name = "stages" if stages_file else "constant"
     if name not in SHAPES:
         raise UnknownNameError("shape", name, SHAPES)
+    if spawn_rate is not None and not spawn_rate > 0:  # NaN too
+        raise ArenaError(
+            f"Invalid --spawn-rate {spawn_rate:g}: users started per second must be positive.",
+            "e.g. --spawn-rate 5, or leave it out to start every user at once.",
+        )
     if name == "stages":
         if not stages_file:
             raise ArenaError("--shape stages needs --stages FILE.", "See scenarios/stages.yaml.")
         return stages_from_yaml(stages_file)
+    if stages_file:
+        raise ArenaError(
+            f"--stages applies to --shape stages, not --shape {name}.",
+            "Drop --shape (a stages file implies it), or drop --stages.",
+        )
     if users < 1:
         raise ArenaError(f"Invalid user count {users}: must be at least 1.")
     if name == "constant":

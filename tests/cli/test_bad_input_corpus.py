@@ -216,12 +216,6 @@ CASES = [
 # Rows whose fix lives in another helper's area: on this branch they are expected to fail
 # (strict), the lead removes these marks when the branches merge.
 OTHER_AREA = {
-    "load-engines-only-comma": "load",
-    "load-negative-spawn-rate": "load",
-    "load-binary-mix": "load",
-    "load-stages-without-shape": "load",
-    "worker-port-out-of-range": "load",
-    "worker-master-not-answering": "load",
 }
 
 

@@ -31,6 +31,7 @@ from tests.conftest import fresh_database, make_project_dir, run_arena
 pytestmark = pytest.mark.integration
 
 ACCOUNTS = 2_000
+ROOT = Path(__file__).resolve().parents[2]
 ENGINES = ["postgres", "mariadb", "sqlite"]
 
 
@@ -351,6 +352,12 @@ def test_an_engine_dying_mid_run_is_marked_and_the_others_go_on(project, servers
         assert out["engines"]["sqlite"]["overall"]["count"] > 0
         run = json.loads((folder / "run.json").read_text())
         assert run["engines"]["postgres"]["status"] == "died"
+        # its rates cover the time it answered, not the seconds it lay dead as well
+        metrics = json.loads((folder / "postgres.json").read_text())
+        elapsed, measured = metrics["elapsed_s"], metrics["measured_s"]
+        assert measured <= elapsed - 2, (measured, elapsed)
+        assert pg["throughput_per_s"] >= pg["overall"]["count"] / measured * 0.99
+        assert pg["throughput_per_s"] > 1.3 * pg["overall"]["count"] / elapsed
 
 
 def test_ctrl_c_flushes_results_and_stops_cleanly(servers, load_project):
@@ -397,6 +404,13 @@ def test_no_data_says_to_seed(servers, load_project):
         (["--tps", "lots"], "Invalid --tps rate 'lots'"),
         (["--engines", "postgress"], "Unknown engine 'postgress'"),
         (["--shape", "stages"], "--shape stages needs --stages FILE"),
+        (["--spawn-rate", "-1"], "Invalid --spawn-rate -1"),
+        (["--spawn-rate", "0"], "Invalid --spawn-rate 0"),
+        (["--shape", "ramp", "--stages", "scenarios/stages.yaml"], "--stages applies to"),
+        (["--engines", ","], "names no engine"),
+        (["--engines", " , "], "names no engine"),
+        (["--max-error-rate", "lots"], "Invalid --max-error-rate 'lots'"),
+        (["--max-error-rate", "150%"], "Invalid --max-error-rate '150%'"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(load_project, args, message):
@@ -406,14 +420,31 @@ def test_bad_input_is_one_line_and_exit_2(load_project, args, message):
 
     old = os.getcwd()
     os.chdir(load_project)
+    args = [str(ROOT / a) if a.startswith("scenarios/") else a for a in args]
     try:
-        result = CliRunner().invoke(cli, ["load", "--engines", "sqlite", *args])
+        engines = [] if "--engines" in args else ["--engines", "sqlite"]
+        result = CliRunner().invoke(cli, ["load", *engines, *args])
     finally:
         os.chdir(old)
     assert result.exit_code == 2, result.output
     assert message in result.output
+    assert len(result.output.strip().splitlines()) == 1, result.output
     assert "Traceback" not in result.output
     assert "locust" not in sys.modules  # nothing was started or monkey-patched
+
+
+def test_a_binary_mix_or_stages_file_is_one_line(load_project):
+    from click.testing import CliRunner
+
+    from arena.cli import cli
+
+    binary = load_project / "mix.bin"
+    binary.write_bytes(bytes(range(256)) * 4)
+    for option in ("--mix", "--stages"):
+        result = CliRunner().invoke(cli, ["load", "--engines", "sqlite", option, str(binary)])
+        assert result.exit_code == 2, result.output
+        assert "is not text (UTF-8 YAML)" in result.output
+        assert len(result.output.strip().splitlines()) == 1, result.output
 
 
 def test_a_bad_mix_file_is_rejected_before_anything_starts(load_project):

@@ -9,8 +9,9 @@ import sqlglot
 
 from arena.engines import get_engine
 from arena.errors import ArenaError, UnknownNameError
-from arena.load.operations import KINDS, ColumnRange, KeyPool, Workload, build_operations
+from arena.load.operations import KINDS, build_operations
 from arena.load.patterns import PATTERNS, compile_mix, load_mix, pattern
+from arena.load.workload import ColumnRange, KeyPool, Workload
 from arena.schema import Check, Column, ForeignKey, Index, Schema, Table, Unique
 
 ENGINES = ["postgres", "mysql", "mariadb", "sqlite", "sqlserver", "supabase"]
@@ -222,7 +223,7 @@ def test_a_named_table_that_cannot_run_is_an_error():
 
 
 def test_sqlite_text_timestamps_get_a_window_in_their_own_spelling():
-    from arena.load.operations import _window
+    from arena.load.workload import _window
 
     low, high = _window(ColumnRange("2024-01-01 00:00:00", "2025-01-01 00:00:00"), random.Random(1))
     assert low < high and low[10] == " " and low.startswith("2024")
@@ -232,10 +233,59 @@ def test_sqlite_text_timestamps_get_a_window_in_their_own_spelling():
 
 
 def test_unique_text_is_salted_per_run_so_reruns_do_not_collide():
-    from arena.load.operations import ValueMaker
+    from arena.load.workload import ValueMaker
 
     customers = shop_schema().tables[0]
     one = ValueMaker(customers, salt="a1b2c3").make("email", random.Random(9))
     two = ValueMaker(customers, salt="d4e5f6").make("email", random.Random(9))
     assert one.startswith("a1b2c3") and two.startswith("d4e5f6") and one[6:] == two[6:]
     assert not ValueMaker(customers, salt="a1b2c3").make("tier", random.Random(9)).startswith("a1")
+
+
+def test_keys_arena_inserted_are_capped_per_table():
+    """A mix with inserts and no deletes kept every inserted key: memory grew for the whole
+    run (issue 8). The newest keys are kept, up to a bound per table."""
+    from arena.load.workload import INSERTED_KEYS_KEPT
+
+    schema = shop_schema()
+    by_kind = build_operations(get_engine("postgres"), schema)
+    insert = next(op for op in by_kind["insert"] if op.table == "customers")  # identity key
+    workload = Workload(schema, {}, {})
+    for key in range(INSERTED_KEYS_KEPT + 500):
+        workload.remember_insert(insert, (), key)
+    kept = workload.inserted["customers"]
+    assert len(kept) == INSERTED_KEYS_KEPT
+    assert kept[0] == 500 and kept[-1] == INSERTED_KEYS_KEPT + 499  # the oldest forgotten
+
+
+def test_insert_statements_per_engine_hook():
+    """Engine.insert_sql: the conflict clause and the way the new key comes back."""
+    schema = shop_schema()
+    sql = {
+        name: next(
+            op.sql for op in build_operations(get_engine(name), schema)["insert"]
+            if op.table == "customers"
+        )
+        for name in ("postgres", "sqlite", "mysql", "mariadb", "sqlserver")
+    }  # fmt: skip
+    assert sql["postgres"].endswith('ON CONFLICT DO NOTHING RETURNING "id"')
+    assert sql["sqlite"].endswith('ON CONFLICT DO NOTHING RETURNING "id"')
+    assert sql["mysql"].startswith("INSERT IGNORE INTO `customers`")
+    assert "RETURNING" not in sql["mysql"]  # lastrowid instead
+    assert sql["mariadb"].startswith("INSERT IGNORE INTO") and sql["mariadb"].endswith(
+        "RETURNING `id`"
+    )
+    assert "OUTPUT INSERTED.[id] VALUES" in sql["sqlserver"]
+
+
+def test_percent_in_names_is_escaped_for_format_drivers_only():
+    table = Table(
+        "50%_off?:x",
+        (Column("i%d", "int", "int", nullable=False), Column("v", "int", "int")),
+        primary_key=("i%d",),
+    )
+    schema = Schema("postgres", (table,))
+    for name, expected in (("mariadb", "`50%%_off?:x`"), ("postgres", '"50%%_off?:x"'),
+                           ("sqlite", '"50%_off?:x"')):  # fmt: skip
+        lookup = build_operations(get_engine(name), schema)["pk_lookup"][0]
+        assert expected in lookup.sql, (name, lookup.sql)

@@ -1,37 +1,25 @@
-"""One load user's database session: connect, run an Operation, notice a lost connection.
+"""PostgreSQL and Supabase (psycopg): queries through libpq's pq layer.
 
-Imported only after locust (gevent's monkey-patching) by arena/load/runner.py.
-
-Why each driver is handled the way it is:
-- psycopg (PostgreSQL, Supabase): >= 3.1.14 detects the patched `select` and waits through
-  it, which costs a new gevent io-watcher per wait. Queries go through psycopg's pq layer
-  instead (PostgresSession): prepared statements, one cached watcher per connection, and,
-  when a user is alone in its process, libpq's blocking call: nothing else needs the hub
-  then, and the hot loop yields to it every few milliseconds (heartbeats, stop messages).
-  `LoadConnection.wait` applies the same to psycopg's own waits (connecting).
-- PyMySQL: pure Python over the patched socket: cooperative as is, CPU-bound in Python.
-- sqlite3: in-process and quick; its calls block the hub briefly, by nature.
-- pyodbc (SQL Server): a C driver that blocks the hub, so its calls run in gevent's thread
-  pool (real OS threads), sized to the users. https://www.gevent.org/api/gevent.threadpool.html
+psycopg >= 3.1.14 detects the patched `select` and waits through it, which costs a new gevent
+io-watcher per wait. Queries go through psycopg's pq layer instead (PostgresSession):
+prepared statements, one cached watcher per connection, and, when a user is alone in its
+process, libpq's blocking call: nothing else needs the hub then, and the hot loop yields to
+it every few milliseconds (heartbeats, stop messages). `LoadConnection.wait` applies the
+same to psycopg's own waits (connecting).
 """
 
 from __future__ import annotations
 
-import contextlib
 from typing import TYPE_CHECKING, Any
 
-import gevent
 from gevent import get_hub
 
-from arena.engines.base import error_text
+from arena.load.drivers import ACTIVE_USERS, Session
 
 if TYPE_CHECKING:
     from arena.engines.base import Engine
     from arena.load.operations import Operation
     from arena.models import Endpoint
-
-# Load users alive in this OS process (all engines, all environments): one means "solo".
-ACTIVE_USERS = [0]
 
 
 def _psycopg_connection_class() -> type:
@@ -70,42 +58,6 @@ def _psycopg_connection_class() -> type:
                 return stop.value
 
     return LoadConnection
-
-
-class Session:
-    """A DB-API connection plus how to run operations on it."""
-
-    prepare = False
-
-    def __init__(self, engine: Engine, endpoint: Endpoint) -> None:
-        self.engine = engine
-        self.endpoint = endpoint
-        self.conn = self.connect()
-        self.cur = self.conn.cursor()
-
-    def connect(self) -> Any:
-        return self.engine.connect(self.endpoint, connect_timeout=5)
-
-    def run(self, op: Operation, params: tuple[Any, ...]) -> Any:
-        """Execute; read every row back (a client that asks for rows reads them). Returns the
-        new key for inserts that return it."""
-        cur = self.cur
-        cur.execute(op.sql, params)
-        if cur.description is not None:
-            rows = cur.fetchall()
-            if op.returns_key and rows:
-                return rows[0][0]
-        elif op.key_from_lastrowid:
-            return cur.lastrowid
-        return None
-
-    @property
-    def broken(self) -> bool:
-        return False
-
-    def close(self) -> None:
-        with contextlib.suppress(Exception):  # closing a dead connection: nothing to do
-            self.conn.close()
 
 
 class PostgresSession(Session):
@@ -219,22 +171,6 @@ def pg_text(value: Any) -> bytes | None:
     return str(value).encode()
 
 
-class MySQLSession(Session):
-    @property
-    def broken(self) -> bool:
-        return not self.conn.open
-
-
-class ThreadPoolSession(Session):
-    """pyodbc: every call in gevent's native thread pool so the hub keeps running."""
-
-    def connect(self) -> Any:
-        return get_hub().threadpool.apply(super().connect)
-
-    def run(self, op: Operation, params: tuple[Any, ...]) -> Any:
-        return get_hub().threadpool.apply(Session.run, (self, op, params))
-
-
 _connection_class: list[type] = []
 
 
@@ -242,38 +178,3 @@ def _CONNECTION_CLASS() -> type:  # noqa: N802 - reads as the class it returns
     if not _connection_class:
         _connection_class.append(_psycopg_connection_class())
     return _connection_class[0]
-
-
-def open_session(engine: Engine, endpoint: Endpoint) -> Session:
-    if engine.family == "postgres":
-        return PostgresSession(engine, endpoint)
-    if engine.family == "mysql":
-        return MySQLSession(engine, endpoint)
-    if engine.family == "sqlserver":
-        return ThreadPoolSession(engine, endpoint)
-    return Session(engine, endpoint)
-
-
-def size_thread_pool(users: int) -> None:
-    pool = get_hub().threadpool
-    pool.maxsize = max(pool.maxsize, users)
-
-
-def error_kind(exc: BaseException) -> str:
-    """A short, stable name for an error: the class, plus the server's code when there is one."""
-    name = type(exc).__name__
-    sqlstate = getattr(exc, "sqlstate", None)
-    if sqlstate:
-        return f"{name} ({sqlstate})"
-    args = getattr(exc, "args", ())
-    if args and isinstance(args[0], int):
-        return f"{name} ({args[0]})"
-    return name
-
-
-def describe(exc: BaseException) -> str:
-    return error_text(exc)
-
-
-def pause(seconds: float) -> None:
-    gevent.sleep(seconds)

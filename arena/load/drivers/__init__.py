@@ -1,0 +1,118 @@
+"""One load user's database session: connect, run an Operation, notice a lost connection.
+One module per engine family whose driver needs more than DB-API (postgres, mysql,
+sqlserver); SESSIONS maps a family to its Session class, the DB-API one serves the rest.
+
+Imported only after locust (gevent's monkey-patching), by arena/load/process.py.
+
+Why each driver is handled the way it is:
+- psycopg (PostgreSQL, Supabase): see drivers/postgres.py (libpq's pq layer, prepared).
+- PyMySQL: pure Python over the patched socket: cooperative as is, CPU-bound in Python.
+- sqlite3: in-process and quick; its calls block the hub briefly, by nature.
+- pyodbc (SQL Server): a C driver that blocks the hub, so its calls run in gevent's thread
+  pool (real OS threads), sized to the users. https://www.gevent.org/api/gevent.threadpool.html
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import TYPE_CHECKING, Any
+
+import gevent
+from gevent import get_hub
+
+from arena.engines.base import error_text
+
+if TYPE_CHECKING:
+    from arena.engines.base import Engine
+    from arena.load.operations import Operation
+    from arena.models import Endpoint
+
+# Load users alive in this OS process (all engines, all environments): one means "solo".
+ACTIVE_USERS = [0]
+
+
+class Session:
+    """A DB-API connection plus how to run operations on it."""
+
+    prepare = False
+
+    @classmethod
+    def errors(cls, engine: Engine) -> tuple[type[BaseException], ...]:
+        """What a failed operation or a lost connection raises through this session."""
+        return tuple(engine.driver_errors())
+
+    def __init__(self, engine: Engine, endpoint: Endpoint) -> None:
+        self.engine = engine
+        self.endpoint = endpoint
+        self.conn = self.connect()
+        self.cur = self.conn.cursor()
+
+    def connect(self) -> Any:
+        return self.engine.connect(self.endpoint, connect_timeout=5)
+
+    def run(self, op: Operation, params: tuple[Any, ...]) -> Any:
+        """Execute; read every row back (a client that asks for rows reads them). Returns the
+        new key for inserts that return it."""
+        cur = self.cur
+        cur.execute(op.sql, params)
+        if cur.description is not None:
+            rows = cur.fetchall()
+            if op.returns_key and rows:
+                return rows[0][0]
+        elif op.key_from_lastrowid:
+            return cur.lastrowid
+        return None
+
+    @property
+    def broken(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):  # closing a dead connection: nothing to do
+            self.conn.close()
+
+
+def session_class(engine: Engine) -> type[Session]:
+    return SESSIONS.get(engine.family, Session)
+
+
+def open_session(engine: Engine, endpoint: Endpoint) -> Session:
+    return session_class(engine)(engine, endpoint)
+
+
+def size_thread_pool(users: int) -> None:
+    pool = get_hub().threadpool
+    pool.maxsize = max(pool.maxsize, users)
+
+
+def error_kind(exc: BaseException) -> str:
+    """A short, stable name for an error: the class, plus the server's code when there is one."""
+    name = type(exc).__name__
+    sqlstate = getattr(exc, "sqlstate", None)
+    if sqlstate:
+        return f"{name} ({sqlstate})"
+    args = getattr(exc, "args", ())
+    if args and isinstance(args[0], int):
+        return f"{name} ({args[0]})"
+    return name
+
+
+def describe(exc: BaseException) -> str:
+    return error_text(exc)
+
+
+def pause(seconds: float) -> None:
+    gevent.sleep(seconds)
+
+
+# The per-family sessions subclass Session above, so they are imported after it.
+from arena.load.drivers.mysql import MySQLSession  # noqa: E402
+from arena.load.drivers.postgres import PostgresSession  # noqa: E402
+from arena.load.drivers.sqlserver import ThreadPoolSession  # noqa: E402
+
+# Engine family -> its Session class; a family not listed uses the DB-API Session.
+SESSIONS: dict[str, type[Session]] = {
+    "postgres": PostgresSession,
+    "mysql": MySQLSession,
+    "sqlserver": ThreadPoolSession,
+}

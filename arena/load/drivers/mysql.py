@@ -1,0 +1,21 @@
+"""MySQL and MariaDB (PyMySQL): pure Python over gevent's patched socket, cooperative as is."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from arena.load.drivers import Session
+
+if TYPE_CHECKING:
+    from arena.engines.base import Engine
+
+
+class MySQLSession(Session):
+    @classmethod
+    def errors(cls, engine: Engine) -> tuple[type[BaseException], ...]:
+        # PyMySQL raises plain OSError-family errors when the server vanishes mid-packet.
+        return (*super().errors(engine), OSError)
+
+    @property
+    def broken(self) -> bool:
+        return not self.conn.open
