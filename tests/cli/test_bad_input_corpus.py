@@ -215,8 +215,7 @@ CASES = [
 
 # Rows whose fix lives in another helper's area: on this branch they are expected to fail
 # (strict), the lead removes these marks when the branches merge.
-OTHER_AREA = {
-}
+OTHER_AREA = {}
 
 
 def _params():
