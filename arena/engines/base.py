@@ -259,8 +259,6 @@ class Engine:
     # Read by arena/domains/ (the DDL renderer never compares engine names) and by the
     # workloads that run transactions. Each flag is documented here once, with its default.
 
-    # Where introspection reads this engine's catalog: a module with read_schema(engine, conn).
-    catalog_module: ClassVar[str] = ""
     # DDL runs inside a transaction and rolls back on failure (PostgreSQL, SQLite). Elsewhere
     # each CREATE commits on its own, so a failed apply leaves what was made before it.
     transactional_ddl: ClassVar[bool] = False

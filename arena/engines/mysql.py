@@ -168,8 +168,6 @@ class MySQL(Engine):
         finally:
             conn.close()
 
-    # -- domains hooks (DDL rendering, transactions, isolation, error classification) ----
-    catalog_module = "arena.introspect.mysql"
     # utf8mb4 with a binary collation, so uniqueness is case-sensitive as on PostgreSQL and
     # SQLite (with a *_ci collation 'Ann' and 'ann' collide).
     table_options = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"

@@ -108,8 +108,6 @@ class Postgres(Engine):
         finally:
             conn.close()
 
-    # -- domains hooks (DDL rendering, transactions, isolation, error classification) ----
-    catalog_module = "arena.introspect.postgres"
     transactional_ddl = True
     drop_table_cascade = True
     enum_style = "type"

@@ -63,8 +63,6 @@ class SQLite(Engine):
     def boolean_literal(self, value: bool) -> str:
         return "1" if value else "0"  # SQLite stores booleans as the integers 1 and 0
 
-    # -- domains hooks (DDL rendering, transactions, isolation, error classification) ----
-    catalog_module = "arena.introspect.sqlite"
     transactional_ddl = True
     enum_check_logical = "text"
     isolation_level_template = ""  # always SERIALIZABLE

@@ -111,8 +111,6 @@ class SqlServer(Engine):
             timeout=timeout,
         )
 
-    # -- domains hooks (DDL rendering, transactions, isolation, error classification) ----
-    catalog_module = "arena.introspect.sqlserver"
     unique_allows_one_null = True
     # https://learn.microsoft.com/sql/relational-databases/errors-events/mssqlserver-1785-database-engine-error
     single_cascade_path = True

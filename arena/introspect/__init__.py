@@ -1,30 +1,34 @@
 """`introspect(engine, endpoint)` -> arena.schema.Schema, the same shape on every engine.
 
-Each engine names its catalog module (`Engine.catalog_module`; postgres: information_schema +
-pg_catalog; mysql: information_schema; sqlserver: INFORMATION_SCHEMA + sys.*; sqlite: PRAGMA),
-which provides read_schema(engine, conn). They all return Table values built from the same dataclasses, so seeding and load generation never ask
+One catalog module per SQL family, found as every per-family class is, by `engine.family`
+(postgres: information_schema + pg_catalog; mysql: information_schema; sqlserver:
+INFORMATION_SCHEMA + sys.*; sqlite: PRAGMA), each providing read_schema(engine, conn). They all
+return Table values built from the same dataclasses, so seeding and load generation never ask
 which engine they run on. Tables only: views, partitions of a partitioned table and the
 engines' own tables are left out (a partitioned parent is returned with partitioned=True).
 """
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
 
 from arena.engines.base import error_text
 from arena.errors import ArenaError, UnknownNameError
+from arena.introspect import mysql, postgres, sqlite, sqlserver
 from arena.schema import Schema
 
 if TYPE_CHECKING:
     from arena.engines.base import Engine
     from arena.models import Endpoint
 
+# family -> its catalog module (the same registry style as LOADERS and SESSIONS).
+CATALOGS = {"postgres": postgres, "mysql": mysql, "sqlserver": sqlserver, "sqlite": sqlite}
+
 
 def introspect(engine: Engine, endpoint: Endpoint, tables: list[str] | None = None) -> Schema:
     """Read the catalog of `endpoint`'s database. `tables` limits the result to those names
     (each must exist: a typo fails with a did-you-mean instead of an empty result)."""
-    module = importlib.import_module(engine.catalog_module)
+    module = CATALOGS[engine.family]
     conn = engine.connect(endpoint)
     try:
         try:
