@@ -279,7 +279,11 @@ def no_runs_error() -> ArenaError:
 
 
 def open_store(state_dir: Path) -> tuple[ResultsStore, SyncResult]:
-    """The project's store, brought up to date with its run folders."""
+    """The project's store, brought up to date with its run folders. A project that has
+    neither a store nor a run folder gets the "no runs" error, and no empty store."""
+    runs = state_dir / "results"
+    if not (state_dir / "results.db").exists() and not (runs.is_dir() and any(runs.iterdir())):
+        raise no_runs_error()
     state_dir.mkdir(parents=True, exist_ok=True)
     store = ResultsStore(state_dir / "results.db")
     try:

@@ -202,6 +202,16 @@ CASES = [
          "1s", expect="exclude each other"),
     case("bench-zero-repeats", "bench", "query", "--repeats", "0", expect="--repeats"),
     case("bench-nothing-up", "bench", "query", expect="Nothing is up", where="empty"),
+    # -- history: baseline, compare, history, html --------------------------------------
+    case("baseline-no-runs", "baseline", "set", expect="No runs recorded", where="empty"),
+    case("baseline-unknown-run", "baseline", "set", "load-nope", expect="Unknown run 'load-nope'"),
+    case("compare-no-runs", "compare", expect="No runs recorded", where="empty"),
+    case("compare-unknown-run", "compare", "load-nope", expect="Unknown baseline or run"),
+    case("compare-bad-threshold", "compare", "--threshold", "abc",
+         expect="Invalid threshold 'abc'"),
+    case("history-unknown-metric", "history", "--trend", "nope", expect="Unknown metric 'nope'"),
+    case("html-unknown-run", "html", "load-nope", expect="Unknown run 'load-nope'"),
+    case("html-no-runs", "html", expect="No runs recorded", where="empty"),
     # -- worker ------------------------------------------------------------------------
     case("worker-no-master", "worker", expect="Missing option '--master'"),
     case("worker-bad-port", "worker", "--master", "x", "--master-port", "abc",
