@@ -94,7 +94,10 @@ class LoadFailedError(ArenaError):
     show_default=True,
     help="Interface the master listens on for workers (remote workers need one they can reach).",
 )
-@click.option("--master-port", default=0, type=int, help="Master port (default: a free one).")
+@click.option(
+    "--master-port", default=0, type=click.IntRange(0, 65535),
+    help="Master port (default: a free one).",
+)  # fmt: skip
 @click.option("--seed", default=42, show_default=True, type=int, help="Operation seed.")
 @click.option(
     "--max-error-rate",
@@ -244,7 +247,10 @@ def _render(report, config, as_json: bool) -> None:
 
 @click.command()
 @click.option("--master", "master_host", required=True, help="Host of the `arena load` master.")
-@click.option("--master-port", default=5557, show_default=True, type=int)
+@click.option(
+    "--master-port", default=5557, show_default=True, type=click.IntRange(1, 65535),
+    help="Port of the `arena load` master.",
+)  # fmt: skip
 @click.option(
     "--token",
     envvar="ARENA_WORKER_TOKEN",

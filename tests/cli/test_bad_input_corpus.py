@@ -171,8 +171,9 @@ CASES = [
          "--duration", "1s", expect="spawn-rate", where="sqlite_table"),
     case("load-binary-mix", "load", "--engines", "sqlite", "--mix", BINARY, expect=BINARY,
          where="sqlite_table"),
-    case("load-stages-without-shape", "load", "--engines", "sqlite", "--stages", STAGES,
-         "--duration", "1s", expect="stages", where="sqlite_table"),
+    # --stages alone implies --shape stages; with another shape it is a contradiction.
+    case("load-stages-with-another-shape", "load", "--engines", "sqlite", "--shape", "ramp",
+         "--stages", STAGES, "--duration", "1s", expect="stages", where="sqlite_table"),
     case("load-nothing-up", "load", "--duration", "1s", expect="Nothing is up", where="empty"),
     # -- report ------------------------------------------------------------------------
     case("report-unknown-run", "report", "load-nope", expect="Unknown run 'load-nope'"),
@@ -216,10 +217,14 @@ CASES = [
     case("worker-no-master", "worker", expect="Missing option '--master'"),
     case("worker-bad-port", "worker", "--master", "x", "--master-port", "abc",
          expect="not a valid"),
+    case("load-master-port-out-of-range", "load", "--engines", "sqlite", "--workers", "2",
+         "--master-port", "70000", expect="70000", where="sqlite_table"),
+    case("worker-without-token", "worker", "--master", "127.0.0.1", expect="needs the run's token"),
     case("worker-port-out-of-range", "worker", "--master", "127.0.0.1", "--master-port", "99999",
-         expect="99999", timeout=20),
+         "--token", "t0k3n", expect="99999", timeout=20),
     case("worker-master-not-answering", "worker", "--master", "127.0.0.1", "--master-port",
-         "CLOSED", expect="master", timeout=60),
+         "CLOSED", "--token", "t0k3n", "--timeout", "3s", expect="No load master accepted",
+         timeout=60),
 ]
 # fmt: on
 
