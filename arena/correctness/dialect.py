@@ -22,7 +22,8 @@ def rules(engine: Any) -> TransactionRules:
 
 
 def levels(engine: Any) -> tuple[str, ...]:
-    return rules(engine).levels
+    """The isolation levels the engine accepts, weakest first, as it spells them."""
+    return engine.capabilities.isolation_levels
 
 
 def normalise_level(text: str) -> str:
@@ -99,7 +100,7 @@ def drop_index(engine: Any, index: str, table: str) -> str:
 
 
 def transactional_ddl(engine: Any) -> bool:
-    return rules(engine).transactional_ddl
+    return engine.transactional_ddl
 
 
 def cancel(engine: Any, endpoint: Any, conn: Any, backend_id: Any) -> None:

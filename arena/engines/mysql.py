@@ -10,6 +10,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from arena.engines.base import Capabilities, Engine
+from arena.engines.plans import json_plan_values
 from arena.engines.transactions import TransactionRules
 from arena.errors import ErrorKind
 
@@ -215,21 +216,7 @@ class MySQL(Engine):
     begin_sql = "START TRANSACTION"
 
     def plan_verdict(self, plan: str) -> str:
-        import json
-
-        access: list[str] = []
-
-        def walk(node: Any) -> None:
-            if isinstance(node, dict):
-                if isinstance(node.get("access_type"), str):
-                    access.append(node["access_type"])
-                for value in node.values():
-                    walk(value)
-            elif isinstance(node, list):
-                for value in node:
-                    walk(value)
-
-        walk(json.loads(plan))
+        access = json_plan_values(plan, "access_type")
         # ALL reads every row; "index" reads every entry of an index: both are full scans.
         if any(a in ("ALL", "index") for a in access):
             return "scan"
@@ -295,10 +282,8 @@ class MySQL(Engine):
 
     # -- correctness hooks (arena/correctness/: transactions, locks, online DDL) -------
     transactions = TransactionRules(
-        levels=("READ UNCOMMITTED", "READ COMMITTED", "REPEATABLE READ", "SERIALIZABLE"),
         # SET TRANSACTION applies to the next transaction only, so it precedes the START.
         begin=("SET TRANSACTION ISOLATION LEVEL {level}", "START TRANSACTION"),
-        transactional_ddl=False,  # every DDL statement commits implicitly
         drop_index="DROP INDEX {ix} ON {t}",
         name_patterns=(
             r"CONSTRAINT `([^`]+)`",

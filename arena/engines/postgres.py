@@ -6,6 +6,7 @@ import signal
 from typing import TYPE_CHECKING, Any
 
 from arena.engines.base import Capabilities, Engine
+from arena.engines.plans import json_plan_values
 from arena.engines.transactions import TransactionRules
 from arena.errors import ErrorKind
 
@@ -36,7 +37,9 @@ class Postgres(Engine):
     capabilities = Capabilities(
         returning=True,
         skip_locked=True,
-        isolation_levels=("READ COMMITTED", "REPEATABLE READ", "SERIALIZABLE"),
+        # READ UNCOMMITTED is accepted and behaves as READ COMMITTED (the isolation suite
+        # shows it): https://www.postgresql.org/docs/current/transaction-iso.html
+        isolation_levels=("READ UNCOMMITTED", "READ COMMITTED", "REPEATABLE READ", "SERIALIZABLE"),
         json=True,
         deferrable_fks=True,
     )
@@ -153,21 +156,7 @@ class Postgres(Engine):
         return plan if isinstance(plan, str) else json.dumps(plan)
 
     def plan_verdict(self, plan: str) -> str:
-        import json
-
-        nodes: list[str] = []
-
-        def walk(node: Any) -> None:
-            if isinstance(node, dict):
-                if "Node Type" in node:
-                    nodes.append(node["Node Type"])
-                for value in node.values():
-                    walk(value)
-            elif isinstance(node, list):
-                for value in node:
-                    walk(value)
-
-        walk(json.loads(plan))
+        nodes = json_plan_values(plan, "Node Type")
         if "Seq Scan" in nodes:
             return "scan"
         if any(n.startswith(("Index", "Bitmap")) for n in nodes):
@@ -206,7 +195,6 @@ class Postgres(Engine):
 
     # -- correctness hooks (arena/correctness/: transactions, locks, online DDL) -------
     transactions = TransactionRules(
-        levels=("READ UNCOMMITTED", "READ COMMITTED", "REPEATABLE READ", "SERIALIZABLE"),
         begin=("BEGIN ISOLATION LEVEL {level}",),
         deadlock_setting="deadlock_timeout",
         deadlock_setting_query="SHOW deadlock_timeout",

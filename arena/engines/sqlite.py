@@ -38,6 +38,7 @@ class SQLite(Engine):
     capabilities = Capabilities(
         returning=True,  # since 3.35
         skip_locked=False,
+        # One writer at a time; readers in WAL mode see a snapshot: serializable only.
         isolation_levels=("SERIALIZABLE",),
         json=True,  # JSON1 functions
         deferrable_fks=True,
@@ -158,8 +159,6 @@ class SQLite(Engine):
 
     # -- correctness hooks (arena/correctness/: transactions, locks, online DDL) -------
     transactions = TransactionRules(
-        # One writer at a time; readers in WAL mode see a snapshot: serializable only.
-        levels=("SERIALIZABLE",),
         begin=("BEGIN",),
         row_locks=False,
         name_patterns=(

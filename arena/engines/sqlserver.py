@@ -213,13 +213,6 @@ class SqlServer(Engine):
 
     # -- correctness hooks (arena/correctness/: transactions, locks, online DDL) -------
     transactions = TransactionRules(
-        levels=(
-            "READ UNCOMMITTED",
-            "READ COMMITTED",
-            "REPEATABLE READ",
-            "SNAPSHOT",
-            "SERIALIZABLE",
-        ),  # fmt: skip
         begin=("SET TRANSACTION ISOLATION LEVEL {level}", "BEGIN TRANSACTION"),
         commit="COMMIT TRANSACTION",
         rollback="ROLLBACK TRANSACTION",

@@ -15,16 +15,12 @@ class TransactionRules:
     """How an engine runs transactions and changes a live table: what arena's correctness
     suites (arena/correctness/) need beyond the Engine's own hooks."""
 
-    # Isolation levels the engine accepts, weakest first, spelled as the engine spells them.
-    levels: tuple[str, ...]
     # Statements that open a transaction at `{level}` (run in order on one connection).
     begin: tuple[str, ...]
     commit: str = "COMMIT"
     rollback: str = "ROLLBACK"
     # Whether writers lock rows (False: one writer at a time, so no row-order deadlock).
     row_locks: bool = True
-    # Whether DDL runs inside a transaction and rolls back with it.
-    transactional_ddl: bool = True
     drop_index: str = "DROP INDEX {ix}"
     savepoint: str = "SAVEPOINT {name}"
     rollback_to: str = "ROLLBACK TO SAVEPOINT {name}"
