@@ -157,6 +157,12 @@ def load_compose(engine_name: str) -> dict[str, Any]:
             f"No compose file for {engine_name}: {path} is missing.",
             "Run arena from its source checkout, or set ARENA_COMPOSE_DIR to its compose/ folder.",
         ) from None
+    except (OSError, UnicodeDecodeError) as exc:  # unreadable: permissions, a directory, binary
+        reason = exc.strerror if isinstance(exc, OSError) else "it is not UTF-8 text"
+        raise ArenaError(
+            f"Cannot read the compose file {path}: {reason}.",
+            "Make it readable, or set ARENA_COMPOSE_DIR to a compose/ folder arena can read.",
+        ) from None
     except yaml.YAMLError as exc:
         raise ArenaError(f"{path} is not valid YAML: {exc}.", "Fix the file.") from None
     if not isinstance(document, dict) or not isinstance(document.get("services"), dict):

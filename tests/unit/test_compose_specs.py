@@ -359,6 +359,17 @@ def test_missing_compose_file_names_it(tmp_path, monkeypatch):
         compose.load_compose("postgres")
 
 
+def test_an_unreadable_compose_file_is_one_line(tmp_path, monkeypatch):
+    # Root reads any file whatever its mode, so unreadable here means a directory or bytes.
+    monkeypatch.setenv("ARENA_COMPOSE_DIR", str(tmp_path))
+    (tmp_path / "postgres.yml").mkdir()
+    with pytest.raises(ArenaError, match="Cannot read the compose file .*postgres.yml"):
+        compose.load_compose("postgres")
+    (tmp_path / "mariadb.yml").write_bytes(b"\xff\xfe\x00services")
+    with pytest.raises(ArenaError, match="not UTF-8 text"):
+        compose.load_compose("mariadb")
+
+
 def test_daemon_errors_say_what_to_do(monkeypatch):
     monkeypatch.setenv("DOCKER_HOST", "unix:///var/run/docker.sock")
     denied = daemon_error("('Connection aborted.', PermissionError(13, 'Permission denied'))")
