@@ -379,9 +379,6 @@ class Engine:
     bulk_path_name: ClassVar[str] = "executemany"
     # Statements that open and close an explicit transaction on an autocommit session.
     begin_sql: ClassVar[str] = "BEGIN"
-    # Savepoints: set and release; "" when the engine has no RELEASE (SQL Server).
-    savepoint_template: ClassVar[str] = "SAVEPOINT {name}"
-    release_savepoint_template: ClassVar[str] = "RELEASE SAVEPOINT {name}"
     # Empties a table without logging each row; {table} is the quoted table.
     truncate_template: ClassVar[str] = "TRUNCATE TABLE {table}"
     # A rough on-disk cost of one narrow row with its indexes, used to refuse a scale the
@@ -437,8 +434,12 @@ class Engine:
         """The server's id for this connection, when `cancel_statement` needs it."""
         return None
 
-    def cancel_statement(self, endpoint: Endpoint, conn: Any, backend_id: Any) -> None:
-        """Interrupt what `conn` is running, from another thread (a step that blocks)."""
+    def cancel_statement(
+        self, endpoint: Endpoint, conn: Any, backend_id: Any, control: Any = None
+    ) -> None:
+        """Interrupt what `conn` is running, from another thread (a blocked step, Ctrl-C in
+        a seed). `control`: a second connection opened in advance, where the engine cancels
+        through one (it saves a login when the cancel must be quick)."""
 
     # -- load hooks (arena/load: generated operations, statement checks) ----------------
     # The VALUES part of an INSERT of a row made only of column defaults.

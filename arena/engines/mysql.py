@@ -316,15 +316,19 @@ class MySQL(Engine):
     def backend_id(self, conn: Any) -> Any:
         return conn.thread_id()
 
-    def cancel_statement(self, endpoint: Endpoint, conn: Any, backend_id: Any) -> None:
-        # PyMySQL cannot interrupt its own blocking read: a second session kills the query.
+    def cancel_statement(
+        self, endpoint: Endpoint, conn: Any, backend_id: Any, control: Any = None
+    ) -> None:
+        # PyMySQL cannot interrupt its own blocking read: a second session kills the query,
+        # which then fails with 1317. https://mariadb.com/kb/en/kill/
         if backend_id is None:
             return
-        killer = self.connect(endpoint)
+        killer = control or self.connect(endpoint)
         try:
             killer.cursor().execute(f"KILL QUERY {int(backend_id)}")
         finally:
-            killer.close()
+            if killer is not control:
+                killer.close()
 
     # -- load hooks --
     default_row_values = "() VALUES ()"  # MySQL has no DEFAULT VALUES

@@ -214,8 +214,12 @@ class Postgres(Engine):
         },
     )
 
-    def cancel_statement(self, endpoint: Endpoint, conn: Any, backend_id: Any) -> None:
-        conn.cancel()  # a cancel request on its own socket
+    def cancel_statement(
+        self, endpoint: Endpoint, conn: Any, backend_id: Any, control: Any = None
+    ) -> None:
+        # A cancel request on its own socket: the statement in flight fails with
+        # QueryCanceled and its transaction can only roll back.
+        conn.cancel_safe(timeout=2.0)
 
     # -- cli hooks ------------------------------------------------------------------------
     # A prepared text must be one statement: the server refuses "SELECT 1; DROP ..." before

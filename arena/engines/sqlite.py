@@ -179,7 +179,10 @@ class SQLite(Engine):
         },
     )
 
-    def cancel_statement(self, endpoint: Endpoint, conn: Any, backend_id: Any) -> None:
+    def cancel_statement(
+        self, endpoint: Endpoint, conn: Any, backend_id: Any, control: Any = None
+    ) -> None:
+        # https://docs.python.org/3/library/sqlite3.html#sqlite3.Connection.interrupt
         conn.interrupt()
 
     # -- load hooks --

@@ -146,9 +146,14 @@ class Loader:
     def prepare(self) -> None:
         """Session settings before loading."""
 
+    # A second connection opened in advance for cancelling (MySQL), else None.
+    control: Any = None
+
     def interrupt(self) -> None:
-        """Abort the statement in flight (called from another thread on Ctrl-C). The base
-        only stops between chunks."""
+        """Abort the statement in flight (called from another thread on Ctrl-C), the way the
+        engine cancels; the produce() loop also stops between chunks."""
+        backend = self.engine.backend_id(self.conn)
+        self.engine.cancel_statement(self.endpoint, self.conn, backend, control=self.control)
 
     def close(self) -> None:
         self.token.unregister(self)

@@ -41,11 +41,6 @@ class MySQLLoader(Loader):
         # Opened now so that Ctrl-C costs one round trip, not a login (see interrupt()).
         self.control = self.engine.connect(self.endpoint, connect_timeout=3)
 
-    def interrupt(self) -> None:
-        # KILL QUERY from the second connection: the statement in flight fails (1317).
-        # https://mariadb.com/kb/en/kill/
-        self.control.cursor().execute(f"KILL QUERY {int(self.conn.thread_id())}")
-
     def close(self) -> None:
         shutil.rmtree(self.tmpdir, ignore_errors=True)
         with contextlib.suppress(Exception):

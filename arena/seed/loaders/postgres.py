@@ -52,11 +52,6 @@ class PostgresLoader(Loader):
             "every FK row by row (session_replication_role needs superuser)"
         )
 
-    def interrupt(self) -> None:
-        # A cancel request on its own connection: the statement in flight fails with
-        # QueryCanceled and the table's transaction rolls back.
-        self.conn.cancel_safe(timeout=2.0)
-
     def truncate(self, tables: list[Table]) -> None:
         names = ", ".join(self.name(t) for t in tables)
         try:

@@ -35,10 +35,6 @@ class SQLiteLoader(Loader):
         self.conn.execute("PRAGMA foreign_keys = OFF")
         return None
 
-    def interrupt(self) -> None:
-        # https://docs.python.org/3/library/sqlite3.html#sqlite3.Connection.interrupt
-        self.conn.interrupt()
-
     def query(self, sql: str) -> list[tuple]:
         return [tuple(r) for r in self.conn.execute(sql).fetchall()]
 
