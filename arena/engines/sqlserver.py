@@ -156,8 +156,6 @@ class SqlServer(Engine):
     bulk_path_name = "fast_executemany"
     begin_sql = "BEGIN TRANSACTION"
     # https://learn.microsoft.com/sql/t-sql/language-elements/save-transaction-transact-sql
-    savepoint_template = "SAVE TRANSACTION {name}"
-    release_savepoint_template = ""  # a savepoint lives until the transaction ends
     recursive_with = "WITH"  # a CTE that names itself is recursive
 
     def explain(self, conn: Any, select: str) -> str:
@@ -217,6 +215,7 @@ class SqlServer(Engine):
         commit="COMMIT TRANSACTION",
         rollback="ROLLBACK TRANSACTION",
         savepoint="SAVE TRANSACTION {name}",
+        release_savepoint="",
         drop_index="DROP INDEX {ix} ON {t}",
         rollback_to="ROLLBACK TRANSACTION {name}",
         name_patterns=(r'constraint "([^"]+)"', r"constraint '([^']+)'"),

@@ -24,6 +24,8 @@ class TransactionRules:
     drop_index: str = "DROP INDEX {ix}"
     savepoint: str = "SAVEPOINT {name}"
     rollback_to: str = "ROLLBACK TO SAVEPOINT {name}"
+    # "" where the engine has no RELEASE: a savepoint lives until the transaction ends.
+    release_savepoint: str = "RELEASE SAVEPOINT {name}"
     # Regexes finding the constraint name in a message (first group).
     name_patterns: tuple[str, ...] = ()
     # The setting that decides when a deadlock (or a busy wait) is noticed, and how to read it.

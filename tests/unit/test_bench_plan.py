@@ -43,8 +43,8 @@ def test_plan_verdict(engine, plan, verdict):
 def test_sqlserver_transaction_dialect():
     e = get_engine("sqlserver")
     assert e.begin_sql == "BEGIN TRANSACTION"
-    assert e.savepoint_template.format(name="s1") == "SAVE TRANSACTION s1"
-    assert e.release_savepoint_template == ""
+    assert e.transactions.savepoint.format(name="s1") == "SAVE TRANSACTION s1"
+    assert e.transactions.release_savepoint == ""
     assert e.recursive_with == "WITH"
     assert e.lock_timeout_sql(1.5) == ["SET LOCK_TIMEOUT 1500"]
     # The statements parse as T-SQL (sqlglot has no SAVE TRANSACTION; it is checked above).

@@ -39,9 +39,9 @@ def cases(ctx: Context, scale: int | None) -> list[Case]:
             with_sp = []
             for i, sql in enumerate(statements):
                 name = f"s{i}"
-                with_sp += [e.savepoint_template.format(name=name), sql]
-                if e.release_savepoint_template:
-                    with_sp.append(e.release_savepoint_template.format(name=name))
+                with_sp += [e.transactions.savepoint.format(name=name), sql]
+                if e.transactions.release_savepoint:
+                    with_sp.append(e.transactions.release_savepoint.format(name=name))
             out.append(
                 Case(
                     f"savepoints_{n}",
