@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from arena.errors import ArenaError
+from arena.report import CorruptRunError, read_run
 
 # (metric name, summary key, which way is better). Latencies are kept in µs as written.
 LOAD_METRICS = (
@@ -120,19 +121,18 @@ def read_folder(path: Path) -> RunData:
 
 
 def _read_load(path: Path, run: dict[str, Any]) -> RunData:
+    # The per-engine results as `arena report` reads them (summary.json, or each engine's
+    # last snapshot when the run was cut short), plus the histograms and series.
+    try:
+        engines = read_run(path)["engines"]
+    except CorruptRunError as exc:
+        raise CorruptRunFolder(path, exc.message) from exc
     names = list(run.get("engines") or {})
-    engines: dict[str, dict[str, Any]] = {}
     histograms: dict[str, dict[str, Any]] = {}
-    summary_file = path / "summary.json"
-    summary = _json(summary_file, path) if summary_file.exists() else {}
     for name in names:
         metrics_file = path / f"{name}.json"
         data = _json(metrics_file, path) if metrics_file.exists() else {}
         histograms[name] = data.get("histograms") or {}
-        if name in summary:
-            engines[name] = summary[name]
-        elif data:  # interrupted before summary.json: the last snapshot serves
-            engines[name] = {"status": data.get("status", ""), **(data.get("summary") or {})}
     series = {name: read_series(path / f"{name}.csv", path) for name in names}
     metrics: list[Metric] = []
     for name, result in engines.items():
