@@ -8,11 +8,9 @@ from __future__ import annotations
 import csv
 import json
 import os
-import secrets
-import time
-from pathlib import Path
 from typing import Any
 
+from arena.run_folder import new_run_id, write_json
 from arena.state import ProjectState
 
 CSV_HEADER = (
@@ -22,28 +20,18 @@ CSV_HEADER = (
 )  # fmt: skip
 
 
-def new_run_id() -> str:
-    return time.strftime("bench-%Y%m%d-%H%M%S-") + secrets.token_hex(2)
-
-
-def _write(path: Path, text: str) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
-
-
 class BenchFolder:
     def __init__(self, state: ProjectState, run_id: str | None = None) -> None:
-        self.run_id = run_id or new_run_id()
+        self.run_id = run_id or new_run_id("bench")
         self.path = state.ensure_dir("results", self.run_id)
         self.run: dict[str, Any] = {"run_id": self.run_id, "kind": "bench", "status": "running"}
 
     def write_run(self, **fields: Any) -> None:
         self.run.update(fields)
-        _write(self.path / "run.json", json.dumps(self.run, indent=2, default=str) + "\n")
+        write_json(self.path / "run.json", self.run)
 
     def write_results(self, rows: list[dict[str, Any]]) -> None:
-        _write(self.path / "bench.json", json.dumps(rows, indent=2, default=str) + "\n")
+        write_json(self.path / "bench.json", rows)
         tmp = self.path / "bench.csv.tmp"
         with tmp.open("w", newline="") as out:
             writer = csv.writer(out)

@@ -14,15 +14,12 @@ leaves the last complete version, never half a file.
 from __future__ import annotations
 
 import csv
-import json
-import os
-import secrets
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from arena.load.metrics import Interval, summarize
+from arena.run_folder import new_run_id, write_json
 from arena.state import ProjectState
 
 CSV_HEADER = (
@@ -42,19 +39,9 @@ class EngineOutcome:
     summary: dict[str, Any] = field(default_factory=dict)
 
 
-def new_run_id() -> str:
-    return time.strftime("load-%Y%m%d-%H%M%S-") + secrets.token_hex(2)
-
-
-def write_json(path: Path, data: Any) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
-    os.replace(tmp, path)
-
-
 class RunFolder:
     def __init__(self, state: ProjectState, run_id: str | None = None) -> None:
-        self.run_id = run_id or new_run_id()
+        self.run_id = run_id or new_run_id("load")
         self.path = state.ensure_dir("results", self.run_id)
         self.run: dict[str, Any] = {"run_id": self.run_id, "status": "running", "engines": {}}
 
