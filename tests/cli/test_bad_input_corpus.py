@@ -228,26 +228,12 @@ CASES = [
 ]
 # fmt: on
 
-# Rows whose fix lives in another helper's area: on this branch they are expected to fail
-# (strict), the lead removes these marks when the branches merge.
-OTHER_AREA = {}
-
-
-def _params():
-    for c in CASES:
-        marks = []
-        if c.id in OTHER_AREA:
-            reason = f"fixed on branch h/{OTHER_AREA[c.id]}"
-            marks.append(pytest.mark.xfail(strict=True, reason=reason))
-        yield pytest.param(c, id=c.id, marks=marks)
-
 
 def test_the_corpus_is_big_and_covers_every_command():
     from arena.cli import COMMANDS
 
     assert len(CASES) >= 60
     assert len({c.id for c in CASES}) == len(CASES)
-    assert set(OTHER_AREA) <= {c.id for c in CASES}
     covered = {c.args[0] for c in CASES if c.args and not c.args[0].startswith("-")}
     assert set(COMMANDS) <= covered, set(COMMANDS) - covered
 
@@ -294,7 +280,7 @@ def dead() -> Iterator[ProjectState]:
 
 
 @pytest.mark.integration
-@pytest.mark.parametrize("c", _params())
+@pytest.mark.parametrize("c", [pytest.param(c, id=c.id) for c in CASES])
 def test_bad_input(c: Case, request: pytest.FixtureRequest) -> None:
     live_state: ProjectState = request.getfixturevalue("live")
     scratch = None
