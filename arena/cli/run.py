@@ -1,208 +1,119 @@
-"""`arena run SUITE`: the correctness suites (isolation, constraints, deadlocks, migrations).
+"""`arena run SUITE`: one group, one command per suite, each in the module of its family.
 
-Each suite is one entry in SUITES (name -> runner); scenario suites (issue 11) join the same
-table. Every option is checked against every chosen engine before anything runs, so a bad
-level or table is a one-line error and nothing half-measured is thrown away.
+correctness (isolation, constraints, deadlocks, migrations) live in run_correctness.py, the
+scenario suites (ecommerce, cms, social, project, finance, or a path to a user's suite YAML)
+in run_scenarios.py, pgvector and RLS (vectors, rls) in run_supabase.py. Each command declares
+only the options that mean something to it; an option given to the wrong suite names the
+suite it belongs to. Modules load lazily, like the top-level commands.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from pathlib import Path
 
 import click
 
-from arena import console
-from arena.cli.options import engine_list, json_option
-from arena.errors import ArenaError, UnknownNameError
+# suite name -> "module:command". A command serving several suites (the scenario suites)
+# reads the name it was invoked by from click's context (ctx.info_name).
+SUITE_COMMANDS = {
+    "isolation": "arena.cli.run_correctness:isolation",
+    "constraints": "arena.cli.run_correctness:constraints",
+    "deadlocks": "arena.cli.run_correctness:deadlocks",
+    "migrations": "arena.cli.run_correctness:migrations",
+    "ecommerce": "arena.cli.run_scenarios:scenario",
+    "cms": "arena.cli.run_scenarios:scenario",
+    "social": "arena.cli.run_scenarios:scenario",
+    "project": "arena.cli.run_scenarios:scenario",
+    "finance": "arena.cli.run_scenarios:scenario",
+    "vectors": "arena.cli.run_supabase:vectors",
+    "rls": "arena.cli.run_supabase:rls",
+}
+# A suite file of the user's own: `arena run ./scenarios/shop.yaml`.
+SUITE_FILE = "arena.cli.run_scenarios:scenario"
 
-SUITES = ("isolation", "constraints", "deadlocks", "migrations")
-# Options that mean something to one suite only: given to another, they are an error.
-SUITE_OPTIONS = {
-    "levels": "isolation", "tests": "isolation", "step_timeout": "isolation",
-    "tables": "constraints", "rows": "migrations", "users": "migrations",
-    "changes": "migrations", "window": "migrations",
-}  # fmt: skip
+engines_option = click.option(
+    "--engines", "engine_names", multiple=True, metavar="ENGINE[,ENGINE]",
+    help="Engines to run on (default: every engine that is up).",
+)  # fmt: skip
 
 
-@click.command()
-@click.argument("suite")
-@click.option("--engines", "engine_names", multiple=True, metavar="ENGINE[,ENGINE]",
-              help="Engines to run on (default: every engine that is up).")  # fmt: skip
-@click.option("--levels", multiple=True, metavar="LEVEL[,LEVEL]",
-              help="isolation: levels to test, e.g. read-committed,serializable (default: all).")  # fmt: skip
-@click.option("--tests", multiple=True, metavar="NAME[,NAME]",
-              help="isolation: anomaly tests to run, e.g. G0,P4 (default: all).")  # fmt: skip
-@click.option("--step-timeout", type=float, metavar="SECONDS",
-              help="isolation: a step still running after this is recorded as waiting (0.5).")  # fmt: skip
-@click.option("--tables", multiple=True, metavar="T[,T]",
-              help="constraints: only these tables (default: every table).")  # fmt: skip
-@click.option("--rows", metavar="N", help="migrations: rows in the migration table (1m).")
-@click.option("--users", metavar="N", help="migrations: concurrent load users (4).")
-@click.option("--changes", multiple=True, metavar="NAME[,NAME]",
-              help="migrations: changes to apply (default: all).")  # fmt: skip
-@click.option("--window", metavar="SECONDS", help="migrations: load seconds around each change.")
-@json_option
-def run(suite: str, engine_names, levels, tests, step_timeout, tables, rows, users, changes,
-        window, as_json: bool) -> None:  # fmt: skip
-    """Run a correctness suite against each engine and report what it guarantees.
+def _load(target: str) -> click.Command | None:
+    module_name, attr = target.split(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name == module_name:  # a family not built yet
+            return None
+        raise
+    return getattr(module, attr, None)
+
+
+def is_suite_file(name: str) -> bool:
+    return name.endswith((".yaml", ".yml")) or (("/" in name) and Path(name).is_file())
+
+
+class SuiteGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [name for name, target in SUITE_COMMANDS.items() if _load(target) is not None]
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in SUITE_COMMANDS:
+            return _load(SUITE_COMMANDS[name])
+        if is_suite_file(name):
+            return _load(SUITE_FILE)
+        return None
+
+    def resolve_command(self, ctx, args):
+        name = args[0] if args else None
+        if name and not name.startswith("-") and self.get_command(ctx, name) is None:
+            from arena.errors import UnknownNameError
+
+            raise click.UsageError(
+                UnknownNameError("suite", name, self.list_commands(ctx)).one_line()
+            )
+        return super().resolve_command(ctx, args)
+
+
+class SuiteCommand(click.Command):
+    """A suite's command: an option that belongs to another suite says which one."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.NoSuchOption as exc:
+            owner = _owner_of(exc.option_name, ctx.info_name)
+            if owner is None:
+                raise
+            raise click.UsageError(
+                f"{exc.option_name} applies to `arena run {owner}` only. "
+                f"Hint: Drop {exc.option_name} for `arena run {ctx.info_name}`.",
+                ctx,
+            ) from None
+
+
+def _owner_of(option: str, suite: str | None) -> str | None:
+    for name, target in SUITE_COMMANDS.items():
+        command = _load(target)
+        if name == suite or command is None:
+            continue
+        for param in command.params:
+            if option in getattr(param, "opts", ()):
+                return name
+    return None
+
+
+@click.group(cls=SuiteGroup)
+def run() -> None:
+    """Run a suite against each engine, side by side.
 
     \b
     isolation    Hermitage's anomaly tests at every isolation level -> a matrix per engine
     constraints  one violation of every constraint in the schema, refused and classified?
     deadlocks    2- and 3-way deadlocks, a lock-wait timeout, rollback to a savepoint
     migrations   online schema changes under `arena load`: DDL time, stall, errors
+    ecommerce, cms, social, project, finance, or a suite YAML file
+                 transactional workflows under load, with invariants checked
+    vectors      pgvector: insert rate, exact and approximate k-NN, recall, index builds
+    rls          Supabase's roles and row-level security: who sees what, and its cost
     """
-    if suite not in SUITES:
-        raise UnknownNameError("suite", suite, SUITES)
-    given = {
-        "levels": levels, "tests": tests, "step_timeout": step_timeout, "tables": tables,
-        "rows": rows, "users": users, "changes": changes, "window": window,
-    }  # fmt: skip
-    for option, value in given.items():
-        if value not in (None, ()) and SUITE_OPTIONS[option] != suite:
-            flag = "--" + option.replace("_", "-")
-            raise ArenaError(
-                f"{flag} applies to `arena run {SUITE_OPTIONS[option]}` only.",
-                f"Drop {flag} for `arena run {suite}`.",
-            )
-    from arena.targets import resolve
-
-    targets = resolve(engine_list(list(engine_names)))
-    runner = {
-        "isolation": _isolation,
-        "constraints": _constraints,
-        "deadlocks": _deadlocks,
-        "migrations": _migrations,
-    }[suite]
-    runner(targets, given, as_json)
-
-
-def _names(values: tuple[str, ...]) -> list[str]:
-    """`a,b c` -> [a, b, c], case kept (table names may be mixed case)."""
-    return [v.strip() for item in values for v in item.split(",") if v.strip()]
-
-
-def _progress(as_json: bool, message: str) -> None:
-    if not as_json:
-        console.info(message)
-
-
-# -- isolation -------------------------------------------------------------------------------
-def _isolation(targets: list, options: dict[str, Any], as_json: bool) -> None:
-    from arena.correctness import dialect, isolation
-
-    levels = engine_list(list(options["levels"]))
-    tests = _names(options["tests"])
-    known = [t.name for t in isolation.TESTS]
-    for name in tests:
-        if name not in known:
-            raise UnknownNameError("anomaly test", name, known)
-    for target in targets:
-        for level in levels:
-            dialect.check_level(target.engine, level)
-    step_timeout = 0.5 if options["step_timeout"] is None else options["step_timeout"]
-    if step_timeout <= 0:
-        raise ArenaError("--step-timeout must be above 0.", "e.g. --step-timeout 0.5")
-    results = []
-    for target in targets:
-        _progress(as_json, f"{target.name}: running the anomaly tests ...")
-        result = isolation.run_engine(target.engine, target.endpoint, levels, tests, step_timeout)
-        result["version"] = target.version
-        results.append(result)
-    if as_json:
-        console.as_json({"suite": "isolation", "engines": results})
-        return
-    for result in results:
-        headers, rows = isolation.matrix_rows(result)
-        console.info(f"\n{result['engine']} ({result['version']})")
-        console.table(rows, headers)
-    console.info(
-        "\n✓ prevented (blocking, abort or a safe read)   — anomaly observed   "
-        "R/O prevented only for read-only transactions. --json shows every step."
-    )
-
-
-# -- constraints -----------------------------------------------------------------------------
-def _constraints(targets: list, options: dict[str, Any], as_json: bool) -> None:
-    from arena.correctness import constraints
-
-    tables = _names(options["tables"])
-    for target in targets:
-        known = target.schema().table_names
-        if not known:
-            raise ArenaError(
-                f"{target.name} has no tables.",
-                f"Create and seed some: `arena seed --engines {target.name} --schema ecommerce`.",
-            )
-        for name in tables:
-            if name not in known:
-                raise UnknownNameError(f"table on {target.name}", name, known)
-    results = []
-    for target in targets:
-        _progress(as_json, f"{target.name}: provoking one violation per constraint ...")
-        results.append(
-            constraints.run_engine(target.engine, target.endpoint, target.schema(), tables)
-        )
-    if as_json:
-        console.as_json({"suite": "constraints", "engines": results})
-        return
-    rows = []
-    for r in results:
-        s = r["summary"]
-        rows.append([r["engine"], s["tried"], s["refused"], s["classified"], s["named"],
-                     s["unchanged"], len(s["silently_accepted"]), s["skipped"]])  # fmt: skip
-    console.table(
-        [[str(v) for v in row] for row in rows],
-        ["engine", "tried", "refused", "classified", "named", "unchanged", "silently accepted",
-         "skipped"],
-    )  # fmt: skip
-    for r in results:
-        for finding in r["summary"]["silently_accepted"]:
-            console.info(f"finding: {r['engine']} silently accepted {finding}")
-        for finding in r["summary"]["misclassified"]:
-            console.info(f"finding: {r['engine']} refused but classified {finding}")
-        for a in r["attempts"]:
-            if a["unchanged"] is False:
-                console.info(f"finding: {r['engine']} {a['table']} changed after {a['kind']}")
-
-
-# -- deadlocks -------------------------------------------------------------------------------
-def _deadlocks(targets: list, options: dict[str, Any], as_json: bool) -> None:
-    from arena.correctness import deadlocks
-
-    results = []
-    for target in targets:
-        _progress(as_json, f"{target.name}: deadlocks, lock wait, savepoint ...")
-        results.append(deadlocks.run_engine(target.engine, target.endpoint))
-    if as_json:
-        console.as_json({"suite": "deadlocks", "engines": results})
-        return
-    rows = [row for r in results for row in deadlocks.summary_rows(r)]
-    console.table(rows, deadlocks.SUMMARY_HEADERS)
-    for r in results:
-        console.info(f"{r['engine']}: detector {r['detector'] or '-'}")
-
-
-# -- migrations ------------------------------------------------------------------------------
-def _migrations(targets: list, options: dict[str, Any], as_json: bool) -> None:
-    from arena.correctness import migrations
-
-    plan = migrations.plan(targets, options)
-    results = []
-    for target in targets:
-        for note in migrations.notes(target):
-            console.warn(note)
-        _progress(as_json, f"{target.name}: online schema changes under load ...")
-        results.append(migrations.run_engine(target, plan))
-    if as_json:
-        console.as_json({"suite": "migrations", "engines": results})
-        return
-    console.table(migrations.stall_rows(results), migrations.STALL_HEADERS)
-    for r in results:
-        for key, sample in r.get("load_error_samples", {}).items():
-            console.info(
-                f"{r['engine']}: load saw {sample['count'] or 0:,} x {key}: {sample['message']}"
-            )
-        failed = r.get("failed_half_way")
-        if failed:
-            console.info(f"{r['engine']}: migration failing half-way: {failed['summary']}")
