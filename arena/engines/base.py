@@ -465,6 +465,26 @@ class Engine:
         resolved, nothing executed), used to refuse a custom mix that can never run."""
         return f"EXPLAIN {statement}"
 
+    # -- vector hooks (arena/vectors/, arena/rls/, vector(n) seeds): pgvector is detected live
+    vector_operators: ClassVar[dict[str, str]] = {}  # metric (l2, cosine, ip) -> operator
+    vector_enable_sql: ClassVar[tuple[str, ...]] = ()  # makes the type usable in this database
+    vector_index_max_dim: ClassVar[int] = 0  # largest dimension HNSW / IVFFlat accept
+    supabase_roles: ClassVar[bool] = False  # anon, authenticated, service_role, auth.uid()
+
+    def has_pgvector(self, conn: Any) -> bool:
+        return False
+
+    def vector_literal(self, values: Any) -> str:  # bound as `%s::vector`, or in COPY text
+        return "[" + ",".join(f"{float(v):.6g}" for v in values) + "]"
+
+    def vector_index_sql(self, kind: str, index: str, table_sql: str, column: str,
+                         metric: str, params: dict) -> str:  # fmt: skip
+        """CREATE INDEX for approximate search, kind "hnsw" | "ivfflat"."""
+        raise NotImplementedError(f"{self.display_name} has no vector indexes")
+
+    def vector_search_sql(self, kind: str, params: dict) -> list[str]:
+        return []  # session settings of an approximate search (ef_search, probes)
+
     def __repr__(self) -> str:
         return f"<Engine {self.name}>"
 

@@ -56,7 +56,7 @@ def bin_dir(account: pwd.struct_passwd | None, cache_root: Path) -> Path | None:
         libs = install.parent.parent / f"{PACKAGE}.libs"
         if libs.is_dir():
             shutil.copytree(libs, staging / libs.name, symlinks=True)
-        for folder, dirs, files in os.walk(staging):
+        for folder, _subdirs, files in os.walk(staging):
             os.chmod(folder, 0o755)
             for name in files:
                 path = os.path.join(folder, name)

@@ -227,3 +227,29 @@ class Postgres(Engine):
     single_statement_options = {"prepare": True}
 
     # -- load hooks --
+
+    # -- vector hooks (pgvector) -----------------------------------------------------------
+    # https://github.com/pgvector/pgvector#querying: <-> L2, <=> cosine, <#> negative inner
+    # product; the opclasses below pair each operator with its index support.
+    vector_operators = {"l2": "<->", "cosine": "<=>", "ip": "<#>"}
+    vector_enable_sql = ("CREATE EXTENSION IF NOT EXISTS vector",)
+    vector_index_max_dim = 2000  # "column cannot have more than 2000 dimensions for hnsw index"
+
+    def has_pgvector(self, conn: Any) -> bool:
+        cur = conn.cursor()
+        cur.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'")
+        return cur.fetchone() is not None
+
+    def vector_index_sql(
+        self, kind: str, index: str, table_sql: str, column: str, metric: str, params: dict
+    ) -> str:
+        opclass = {"l2": "vector_l2_ops", "cosine": "vector_cosine_ops", "ip": "vector_ip_ops"}
+        with_ = ", ".join(f"{k} = {int(v)}" for k, v in params.items())
+        return (
+            f"CREATE INDEX {self.quote(index)} ON {table_sql} USING {kind} "
+            f"({self.quote(column)} {opclass[metric]}) WITH ({with_})"
+        )
+
+    def vector_search_sql(self, kind: str, params: dict) -> list[str]:
+        # https://github.com/pgvector/pgvector#query-options
+        return [f"SET {kind}.{name} = {int(value)}" for name, value in params.items()]

@@ -1,13 +1,17 @@
 """Supabase: PostgreSQL plus the roles PostgREST switches between, and a REST endpoint.
 
-Natively arena runs PostgreSQL with Supabase's roles; the REST side needs PostgREST, which
-only the docker runtime provides (supabase-rest endpoint).
+Natively arena runs PostgreSQL with Supabase's roles and `auth.uid()`; PostgreSQL 16 with
+pgvector (the `pgserver` wheel) when it is installed, as Supabase's images ship pgvector, else
+the machine's PostgreSQL. The REST side needs PostgREST, which only the docker runtime provides
+(supabase-rest endpoint); it was not run on the machines arena is developed on.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from arena.engines import pgserver_install
 from arena.engines.base import Capabilities
 from arena.engines.postgres import Postgres
 
@@ -38,6 +42,39 @@ GRANT anon, authenticated, service_role TO authenticator;
 GRANT USAGE ON SCHEMA public TO anon, authenticated, service_role;
 """
 
+# Supabase's auth helpers read the JWT's claims from the session setting PostgREST sets per
+# request (`request.jwt.claims`, a JSON text; `request.jwt.claim.sub` in older PostgREST).
+# Supabase's images have them already (owned by supabase_auth_admin): made only when missing.
+# https://github.com/supabase/auth/blob/master/migrations/20221208132122_backfill_email_last_sign_in_at.up.sql
+AUTH_SQL = """
+DO $$
+BEGIN
+  IF to_regnamespace('auth') IS NULL THEN
+    CREATE SCHEMA auth;
+    GRANT USAGE ON SCHEMA auth TO anon, authenticated, service_role;
+  END IF;
+  IF to_regprocedure('auth.jwt()') IS NULL THEN
+    CREATE FUNCTION auth.jwt() RETURNS jsonb LANGUAGE sql STABLE AS $body$
+      SELECT coalesce(nullif(current_setting('request.jwt.claim', true), ''),
+                      nullif(current_setting('request.jwt.claims', true), ''))::jsonb
+    $body$;
+  END IF;
+  IF to_regprocedure('auth.uid()') IS NULL THEN
+    CREATE FUNCTION auth.uid() RETURNS uuid LANGUAGE sql STABLE AS $body$
+      SELECT coalesce(nullif(current_setting('request.jwt.claim.sub', true), ''),
+                      (nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub'))::uuid
+    $body$;
+  END IF;
+  IF to_regprocedure('auth.role()') IS NULL THEN
+    CREATE FUNCTION auth.role() RETURNS text LANGUAGE sql STABLE AS $body$
+      SELECT coalesce(nullif(current_setting('request.jwt.claim.role', true), ''),
+                      (nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'role'))::text
+    $body$;
+  END IF;
+END
+$$;
+"""
+
 
 class Supabase(Postgres):
     name = "supabase"
@@ -53,8 +90,38 @@ class Supabase(Postgres):
         vector=True,
         deferrable_fks=True,
     )
+    # -- vector hooks: pgvector comes from Postgres; the roles and auth.uid() from here ------
+    supabase_roles = True
+
     rest_image = "postgrest/postgrest:v12.2.3"
     rest_port = 3000
+
+    # -- native: PostgreSQL 16 with pgvector when the pgserver wheel is installed -----------
+    def native_initialize(self, ctx: NativeContext) -> None:
+        self._prefer_pgserver(ctx)
+        super().native_initialize(ctx)
+
+    def native_command(self, ctx: NativeContext) -> list[str]:
+        self._prefer_pgserver(ctx)
+        return super().native_command(ctx)
+
+    def _prefer_pgserver(self, ctx: NativeContext) -> None:
+        """Swap in pgserver's binaries, unless the data directory was made by another major
+        version (a server refuses data of another major version)."""
+        # <data root>/<project>/<engine>: the data root is traversable by the server's user.
+        found = pgserver_install.bin_dir(ctx.account, ctx.home.parent.parent)
+        if found is None:
+            return
+        made_by = ctx.home / "data" / "PG_VERSION"
+        if made_by.is_file() and made_by.read_text().strip() != pgserver_install.major_version(
+            found
+        ):
+            return
+        ctx.bins = {
+            **ctx.bins,
+            "initdb": str(Path(found, "initdb")),
+            "server": str(Path(found, "postgres")),
+        }
 
     def native_bootstrap(self, ctx: NativeContext) -> None:
         super().native_bootstrap(ctx)
@@ -83,7 +150,11 @@ class Supabase(Postgres):
 
 def supabase_roles_sql(password: str) -> list[str]:
     """Supabase's roles, and the password PostgREST's `authenticator` logs in with."""
-    return [SUPABASE_ROLES_SQL, f"ALTER ROLE authenticator PASSWORD {quote_literal(password)}"]
+    return [
+        SUPABASE_ROLES_SQL,
+        AUTH_SQL,
+        f"ALTER ROLE authenticator PASSWORD {quote_literal(password)}",
+    ]
 
 
 def quote_literal(value: str) -> str:
