@@ -475,7 +475,7 @@ class Engine:
         return False
 
     def vector_literal(self, values: Any) -> str:  # bound as `%s::vector`, or in COPY text
-        return "[" + ",".join(f"{float(v):.6g}" for v in values) + "]"
+        return "[" + ",".join(f"{float(v):.9g}" for v in values) + "]"  # float32 exactly
 
     def vector_index_sql(self, kind: str, index: str, table_sql: str, column: str,
                          metric: str, params: dict) -> str:  # fmt: skip
