@@ -89,7 +89,7 @@ def _bytes(n: int | None) -> str:
 @click.command(cls=SuiteCommand)
 @engines_option
 @click.option("--rows", metavar="N", help="Rows in the RLS tables (10k).")
-@click.option("--ops", metavar="N", help="Operations per timed round of the read/write mix (2000).")
+@click.option("--ops", metavar="N", help="Operations per timed round of the read/write mix (3000).")
 @click.option("--seed", metavar="N", help="Seed of the rows and the operation mix (42).")
 @json_option
 def rls(engine_names, rows, ops, seed, as_json: bool) -> None:
