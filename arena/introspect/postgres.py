@@ -66,6 +66,20 @@ JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE a.attndims > 1 AND NOT a.attisdropped AND n.nspname = ANY (current_schemas(false))
 """
 
+# The type modifier of extension types' columns: pgvector's vector(n) keeps n there, and
+# information_schema says only USER-DEFINED. Read as the column's length.
+TYPMODS = """
+SELECT n.nspname, c.relname, a.attname, a.atttypmod
+FROM pg_catalog.pg_attribute a
+JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+JOIN pg_catalog.pg_namespace tn ON tn.oid = t.typnamespace
+WHERE a.atttypmod > 0 AND a.attnum > 0 AND NOT a.attisdropped AND t.typtype = 'b'
+  AND tn.nspname NOT IN ('pg_catalog', 'information_schema')
+  AND n.nspname = ANY (current_schemas(false))
+"""
+
 COMPOSITES = """
 SELECT n.nspname, t.typname,
        array_agg(format_type(a.atttypid, a.atttypmod) ORDER BY a.attnum)
@@ -149,6 +163,7 @@ def read_schema(engine: Any, conn: Any) -> Schema:
 
     dims = {(nsp, table, col): n for nsp, table, col, n in rows(ARRAY_DIMS)}
     composites = {(nsp, name): list(fields) for nsp, name, fields in rows(COMPOSITES)}
+    typmods = {(nsp, table, col): n for nsp, table, col, n in rows(TYPMODS)}
 
     for row in rows(COLUMNS):
         (nsp, table, column, data_type, udt_nsp, udt_name, nullable, default, length,
@@ -170,6 +185,7 @@ def read_schema(engine: Any, conn: Any) -> Schema:
             data_type = f"row({', '.join(composites[(udt_nsp, udt_name)])})"
         elif data_type == "user-defined":
             logical, data_type = logical_type(udt_name), udt_name
+            length = typmods.get((nsp, table, column), length)
         else:
             logical = logical_type(data_type, PG_TYPES)
         serial = bool(default) and default.startswith("nextval(")

@@ -135,6 +135,20 @@ def _set_of(labels: tuple[str, ...]) -> Build:
     return build
 
 
+def _vector(dim: int) -> Build:
+    """pgvector's vector(n) / halfvec(n): n floats around one of a few per-column centres
+    (embeddings cluster), in the type's text form '[0.1,-2,...]'."""
+
+    def build(key, rows):
+        centres = np.random.default_rng(int(key)).normal(size=(8, dim))
+        picks = rnd.integers(rows, key ^ np.uint64(1), 8)
+        noise = np.column_stack([rnd.normal(rows, key ^ np.uint64(100 + d)) for d in range(dim)])
+        values = centres[picks] + 0.5 * noise
+        return ["[" + ",".join(f"{v:.4g}" for v in row) + "]" for row in values.tolist()]
+
+    return build
+
+
 # -- ranges -------------------------------------------------------------------------------
 
 
@@ -282,6 +296,8 @@ def typed_gen(key: np.uint64, column: Column) -> Gen | None:
     if name in simple:
         build, capacity = simple[name]
         return TypedGen(key, build, name, capacity)
+    if name in ("vector", "halfvec"):  # an undeclared dimension takes any: 3 is enough
+        return TypedGen(key, _vector(min(column.length or 3, 16000)), f"{name}(n)", 2**32)
     if name in RANGES:
         return TypedGen(key, _range(RANGES[name]), name)
     if name in ("bit", "bit varying", "varbit"):
