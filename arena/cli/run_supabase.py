@@ -28,9 +28,9 @@ def vectors(engine_names, dim, sizes, k, queries, seed, as_json: bool) -> None:
     from arena.vectors.plan import make_plan
     from arena.vectors.suite import run_engine
 
+    plan = make_plan(dim, sizes, k, queries, seed)
     targets = _capable(engine_names, "vectors", _has_pgvector, "pgvector")
-    max_dim = min(t.engine.vector_index_max_dim for t in targets)
-    plan = make_plan(dim, sizes, k, queries, seed, max_dim)
+    make_plan(dim, sizes, k, queries, seed, min(t.engine.vector_index_max_dim for t in targets))
     results = []
     for target in targets:
         if not as_json:
@@ -96,8 +96,8 @@ def rls(engine_names, rows, ops, seed, as_json: bool) -> None:
     """Supabase's roles and row-level security: who sees what, and its cost."""
     from arena.rls.suite import make_options, run_engine
 
-    targets = _capable(engine_names, "rls", _has_roles, "Supabase's roles")
     options = make_options(rows, ops, seed)
+    targets = _capable(engine_names, "rls", _has_roles, "Supabase's roles")
     results = []
     for target in targets:
         if not as_json:

@@ -9,6 +9,7 @@ from arena.errors import ArenaError
 from arena.units import parse_count
 
 DEFAULT_DIM = 128
+MAX_INDEX_DIM = 2000  # pgvector: HNSW and IVFFlat index at most 2000 dimensions
 DEFAULT_SIZES = "1k,10k"
 MAX_SIZE = 5_000_000  # the client holds every vector (exact answers): 5m x 128 x 4 B = 2.5 GB
 # pgvector's defaults (https://github.com/pgvector/pgvector#index-options).
@@ -34,7 +35,7 @@ class VectorPlan:
         return {"probes": max(1, round(math.sqrt(self.ivfflat_build(n)["lists"])))}
 
 
-def make_plan(dim, sizes, k, queries, seed, max_dim: int) -> VectorPlan:
+def make_plan(dim, sizes, k, queries, seed, max_dim: int = MAX_INDEX_DIM) -> VectorPlan:
     """Options as given on the command line (None: the default) -> a checked plan."""
     dim_value = _int(dim, "--dim", DEFAULT_DIM, f"e.g. --dim 128 (1..{max_dim})")
     if not 1 <= dim_value <= max_dim:
