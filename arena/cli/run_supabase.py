@@ -45,7 +45,10 @@ def vectors(engine_names, dim, sizes, k, queries, seed, as_json: bool) -> None:
             if not as_json:
                 console.table(_vector_rows(name, size, plan.k), VECTOR_HEADERS)
 
-        run_engine(target.engine, target.endpoint, plan, on_size=show)
+        try:
+            run_engine(target.engine, target.endpoint, plan, on_size=show)
+        except target.engine.driver_errors() as exc:
+            raise _failed(target, "vectors", exc, results if as_json else None) from exc
     if as_json:
         console.as_json(
             {"suite": "vectors", "dim": plan.dim, "k": plan.k, "queries": plan.queries,
@@ -102,7 +105,10 @@ def rls(engine_names, rows, ops, seed, as_json: bool) -> None:
     for target in targets:
         if not as_json:
             console.info(f"{target.name}: visibility per role, then RLS on vs off ...")
-        result = run_engine(target.engine, target.endpoint, options)
+        try:
+            result = run_engine(target.engine, target.endpoint, options)
+        except target.engine.driver_errors() as exc:
+            raise _failed(target, "rls", exc, results if as_json else None) from exc
         result.update(engine=target.name, version=target.version)
         results.append(result)
         if not as_json:
@@ -130,6 +136,19 @@ def _show_rls(result: dict) -> None:
         f"rounds: RLS off {o['plain_ops_per_s']:,.0f} ops/s, on {o['rls_ops_per_s']:,.0f} ops/s "
         f"-> RLS costs {o['overhead_pct']:.1f}% (p50 {o['plain_p50_ms']:.3f} -> "
         f"{o['rls_p50_ms']:.3f} ms)"
+    )
+
+
+def _failed(target: Any, suite: str, exc: BaseException, partial: list | None) -> ArenaError:
+    """A server error part-way: what was measured so far is printed (JSON too) first."""
+    from arena.engines.base import error_text
+
+    if partial:
+        console.as_json({"suite": suite, "engines": partial, "incomplete": True})
+    return ArenaError(
+        f"`arena run {suite}` failed on {target.name}: {error_text(exc)}",
+        f"What was measured before is shown above; `arena logs {target.name}` shows the "
+        "server's side.",
     )
 
 
