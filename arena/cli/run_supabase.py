@@ -30,6 +30,7 @@ def vectors(engine_names, dim, sizes, k, queries, seed, as_json: bool) -> None:
 
     plan = make_plan(dim, sizes, k, queries, seed)
     targets = _capable(engine_names, "vectors", _has_pgvector, "pgvector")
+    # and against the chosen engines' own index limit (pgvector's 2000 for every one today)
     make_plan(dim, sizes, k, queries, seed, min(t.engine.vector_index_max_dim for t in targets))
     results = []
     for target in targets:
