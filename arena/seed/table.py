@@ -138,11 +138,28 @@ class TableGen:
             self._gen_for(col)
         except ArenaError:
             in_key = any(col.name in s for s in self._unique_sets())
-            if in_key or (col.default is None and not col.nullable) or col.name in self.rules:
+            trigger = next(
+                (t.name for t in self.table.triggers if t.on_insert and col.name in t.sets), None
+            )
+            if in_key or col.name in self.rules:
                 raise
+            if col.default is None and not col.nullable and trigger is None:
+                raise
+            if trigger is not None and col.default is None and not col.nullable:
+                # Written as NULL, which the BEFORE trigger replaces: omitting it fails on
+                # MySQL ("doesn't have a default value" before any trigger runs).
+                self.gens[col.name] = g.NullGen(self.key(col.name))
+                self.notes.append(f"{self.name}.{col.name}: left to trigger {trigger}")
+                return
             self.columns.remove(col)
             self.unique_cols.discard(col.name)
-            fill = f"its DEFAULT {col.default}" if col.default is not None else "NULL"
+            fill = (
+                f"trigger {trigger}"
+                if trigger is not None and col.default is None
+                else f"its DEFAULT {col.default}"
+                if col.default is not None
+                else "NULL"
+            )
             self.notes.append(
                 f"{self.name}.{col.name}: left to {fill} (arena has no generator for "
                 f"{col.data_type})"
