@@ -1,0 +1,127 @@
+"""Values of one row agree (issue 10): city/region/postcode/country from one place, moments
+in life order, phone-shaped phones, email from the row's name. Each check has a negative
+control: the same check applied to independently drawn columns must flag them."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from arena.schema import Column, Table
+from arena.seed import places
+from arena.seed.generators import TimestampGen
+from arena.seed.inference import string_gen
+from arena.seed.plan import TablePlan
+from arena.seed.table import TableGen
+
+ROWS = 3000
+PLACE_BY_CITY = {p[0]: p for p in places.PLACES}
+
+
+def _table(*columns: Column) -> Table:
+    return Table("customers", (Column("id", "integer", "int", False), *columns), ("id",))
+
+
+def _rows(table: Table) -> dict[str, list]:
+    tg = TableGen(TablePlan(table, ROWS), 5, {}, dialect="postgres")
+    chunk = tg.chunk(0, ROWS)
+    return {name: values.to_python() for name, values in chunk.items()}
+
+
+def postcode_regex(fmt: str) -> re.Pattern[str]:
+    return re.compile(
+        "^"
+        + "".join("[0-9]" if c == "#" else "[A-Z]" if c == "A" else re.escape(c) for c in fmt)
+        + "$"
+    )
+
+
+def place_mismatches(rows: dict[str, list]) -> int:
+    """Rows whose country, region or postcode is not that of their city."""
+    bad = 0
+    for i, city in enumerate(rows["city"]):
+        place = PLACE_BY_CITY.get(city)
+        if place is None:
+            bad += 1
+            continue
+        country, region, code = rows["country"][i], rows["state"][i], rows["postcode"][i]
+        bad += country is not None and country not in (place[2], place[3])
+        bad += region is not None and region != place[1]
+        bad += code is not None and not postcode_regex(place[4]).match(code)
+    return bad
+
+
+PLACE_COLUMNS = (
+    Column("city", "varchar", "varchar", False, length=60),
+    Column("state", "varchar", "varchar", True, length=40),
+    Column("postcode", "varchar", "varchar", False, length=12),
+    Column("country", "varchar", "varchar", False, length=60),
+)
+
+
+def test_city_region_postcode_and_country_come_from_one_place():
+    rows = _rows(_table(*PLACE_COLUMNS))
+    assert place_mismatches(rows) == 0
+    assert len(set(rows["city"])) > 20 and "Germany" in rows["country"]
+    coded = _rows(_table(*PLACE_COLUMNS[:3], Column("country", "char", "char", False, length=2)))
+    assert place_mismatches(coded) == 0 and set(coded["country"]) <= {p[2] for p in places.PLACES}
+
+
+def test_negative_control_independent_place_columns_are_flagged():
+    rows = {}
+    for salt, col in enumerate(PLACE_COLUMNS):
+        kind = {"state": "region"}.get(col.name, col.name)
+        gen = string_gen(np.uint64(100 + salt), kind, col.length, False)
+        rows[col.name] = gen.generate(np.arange(ROWS, dtype=np.int64)).to_python()
+    assert place_mismatches(rows) > ROWS // 2
+
+
+MOMENTS = ("created_at", "paid_at", "shipped_at", "delivered_at", "updated_at", "last_login_at")
+
+
+def order_violations(rows: dict[str, list]) -> int:
+    present = [m for m in MOMENTS if m in rows]
+    bad = 0
+    for i in range(len(rows[present[0]])):
+        seen = [rows[m][i] for m in present if rows[m][i] is not None]
+        bad += any(a > b for a, b in zip(seen, seen[1:], strict=False))
+    return bad
+
+
+def test_moments_of_a_row_keep_their_order():
+    cols = [Column(m, "timestamp", "timestamp", m == "created_at") for m in reversed(MOMENTS)]
+    rows = _rows(_table(*cols))
+    assert order_violations(rows) == 0
+    assert any(rows["updated_at"][i] != rows["created_at"][i] for i in range(ROWS))
+
+
+def test_negative_control_independent_moments_are_flagged():
+    rows = {
+        m: TimestampGen(np.uint64(7 + i)).generate(np.arange(ROWS)).to_python()
+        for i, m in enumerate(MOMENTS)
+    }
+    assert order_violations(rows) > ROWS // 2
+
+
+PHONE = re.compile(r"^\+?[0-9][0-9 ().\-]{6,19}$")
+
+
+def test_phones_are_phone_shaped_and_emails_follow_the_name():
+    rows = _rows(
+        _table(
+            Column("full_name", "varchar", "varchar", False, length=80),
+            Column("email", "varchar", "varchar", False, length=120),
+            Column("phone", "varchar", "varchar", True, length=20),
+            Column("mobile_phone", "text", "text", True),
+        )
+    )
+    for name in ("phone", "mobile_phone"):
+        assert all(PHONE.match(v) for v in rows[name] if v is not None), rows[name][:5]
+    for full, email in zip(rows["full_name"], rows["email"], strict=True):
+        assert email.startswith(".".join(full.lower().split())), (full, email)
+
+
+def test_negative_control_words_are_not_phone_shaped():
+    words = string_gen(np.uint64(3), "text", 40, False).generate(np.arange(200)).to_python()
+    assert not any(PHONE.match(v) for v in words)
