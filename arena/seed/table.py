@@ -22,6 +22,7 @@ from arena.seed.config import TableConfig
 from arena.seed.keys import FkPicker, KeySource
 from arena.seed.plan import TablePlan
 from arena.seed.rules import ColumnRules, rules_for, step_for
+from arena.seed.skew import reweighted
 from arena.seed.values import Values
 
 DEFAULT_SKEW = 0.8  # zipf exponent of FK picks: a few hot parents, a long tail
@@ -71,6 +72,10 @@ class TableGen:
         for col in list(self.columns):
             if col.name not in self.fk_of:
                 self._gen_or_default(col)
+        for name, spec in self.config.columns.items():  # `weights: {value: w}` in seeds YAML
+            if spec.weights is not None:
+                where = f"{self.name}.{name}"
+                self.gens[name] = reweighted(self.gens.get(name), spec.weights, where)
         agreement.link(self.columns, self.gens, set(self.fk_of))  # email from the row's names
         fixed = set(self.fk_of) | self.unique_cols | set(self.rules) | configured
         agreement.link_places(self.columns, self.gens, fixed, self.key("place"))
