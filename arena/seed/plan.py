@@ -210,8 +210,14 @@ def order_tables(
             and _nullable(by_name[child], fk)
         ]
         if not breakable and forward is not None:
-            child, parent = cycle[0], cycle[1 % len(cycle)]
-            fk = next(fk for fk in by_name[child].foreign_keys if fk.ref_table == parent)
+            # A DEFERRABLE edge first: PostgreSQL can then load the cycle without superuser.
+            edges_ = [
+                (child, fk)
+                for child, parent in zip(cycle, cycle[1:] + cycle[:1], strict=True)
+                for fk in by_name[child].foreign_keys
+                if fk.ref_table == parent
+            ]
+            child, fk = next(((c, f) for c, f in edges_ if f.deferrable), edges_[0])
             forward.add((child, fk.name))
             continue
         if not breakable:

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from arena.engines.base import Engine
+from arena.engines.base import Engine, error_text
 from arena.errors import ArenaError, did_you_mean
 from arena.models import Endpoint
 from arena.schema import Schema, Table
@@ -223,7 +223,8 @@ def seed_engine(
         gens = make_generators(plan, options, loader, schema, engine.sqlglot_dialect)
         forward = [f"{tp.name}.{fk.name}" for tp in plan.tables for fk in tp.forward]
         if forward:
-            refusal = loader.allow_forward_references()
+            cycle_fks = tuple(fk for tp in plan.tables for fk in tp.forward)
+            refusal = loader.allow_forward_references(cycle_fks)
             if refusal is not None:
                 raise ArenaError(
                     f"{', '.join(forward)} close a cycle of NOT NULL foreign keys, which arena "
@@ -256,6 +257,26 @@ def _left_to_trigger(loader: Loader, tg: TableGen, reporter: Reporter, engine: s
         "arena loaded none of its own"
     )
     return TableResult(tg.name, tg.n, rows, 0.0, "loaded")
+
+
+def _release(loader: Loader, results: dict[str, TableResult]) -> None:
+    """Commit a run held in one transaction (its deferred FK checks run now). One failed
+    table, or a failed commit, leaves nothing of the run: every table says so."""
+    failed = next((r for r in results.values() if r.status != "loaded"), None)
+    why = f"rolled back with {failed.table} (the cycle loads in one transaction)" if failed else ""
+    if failed is None:
+        try:
+            loader.release()
+        except loader.engine.driver_errors() as exc:
+            loader.conn.rollback()
+            why = f"rolled back at commit: {error_text(exc)}"
+    else:
+        loader.held = False
+        loader.conn.rollback()
+    if why:
+        for name, r in results.items():
+            if r.status == "loaded":
+                results[name] = TableResult(r.table, r.planned, 0, r.seconds, "failed", why)
 
 
 def fk_levels(gens: list[TableGen]) -> list[list[TableGen]]:
@@ -292,7 +313,7 @@ def _load_all(
     spare.put(loader)
     extra: list[Loader] = []
     token = loader.token
-    for _ in range(loader.parallel_tables - 1):
+    for _ in range(0 if loader.held else loader.parallel_tables - 1):  # held: one connection
         extra.append(loader_for(engine, loader.endpoint, token))
         spare.put(extra[-1])
 
@@ -339,7 +360,7 @@ def _load_all(
     # connections where the engine gains from it: the server works on two tables while
     # this process generates the next chunks.
     try:
-        if loader.parallel_tables == 1:  # sqlite3 connections stay in their own thread
+        if loader.parallel_tables == 1 or loader.held:  # sqlite3: one thread; held: one txn
             for tg in gens:
                 results[tg.name] = load_one(tg)
         else:
@@ -350,6 +371,8 @@ def _load_all(
     finally:
         for other in extra:
             other.close()
+    if loader.held:
+        _release(loader, results)
     if token.cancelled:
         return _interrupted(name, gens, results, started, reporter)
     for tg in gens:

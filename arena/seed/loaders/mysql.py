@@ -141,7 +141,7 @@ class MySQLLoader(Loader):
         if stage is not None:
             self.conn.cursor().execute(f"DROP TEMPORARY TABLE IF EXISTS {stage}")
 
-    def allow_forward_references(self) -> str | None:
+    def allow_forward_references(self, fks: tuple[ForeignKey, ...] = ()) -> str | None:
         return None  # foreign_key_checks = 0 for every load already (prepare)
 
     def load_targets(self, columns: list[Column]) -> str:

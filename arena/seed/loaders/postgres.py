@@ -42,14 +42,22 @@ class PostgresLoader(Loader):
         cur.execute(f"ALTER TABLE arena_stage ADD COLUMN {self.engine.quote(row_column)} bigint")
         return "arena_stage"
 
-    def allow_forward_references(self) -> str | None:
+    def allow_forward_references(self, fks: tuple[ForeignKey, ...] = ()) -> str | None:
         # Each COPY runs with session_replication_role = replica (see prepare): the FK
         # triggers do not fire, and verify.py counts orphans afterwards.
         if self.skip_fk_triggers:
             return None
+        # Without superuser: DEFERRABLE FKs are checked at commit, so the whole run loads
+        # in one transaction with SET CONSTRAINTS ALL DEFERRED (load) and commits at the end.
+        # https://www.postgresql.org/docs/current/sql-set-constraints.html
+        if fks and all(fk.deferrable for fk in fks):
+            self.held = True
+            return None
         return (
             f"arena's user {self.endpoint.user} is not a superuser, so PostgreSQL checks "
-            "every FK row by row (session_replication_role needs superuser)"
+            "every FK row by row (session_replication_role needs superuser), and "
+            + ", ".join(fk.name for fk in fks if not fk.deferrable)
+            + " is not DEFERRABLE"
         )
 
     def truncate(self, tables: list[Table]) -> None:
@@ -121,6 +129,8 @@ class PostgresLoader(Loader):
             # that fills another table, or sets a column) loads with its triggers firing.
             if self.skip_fk_triggers and not any(t.on_insert for t in tg.table.triggers):
                 cur.execute("SET LOCAL session_replication_role = replica")
+            if self.held:
+                cur.execute("SET CONSTRAINTS ALL DEFERRED")
             for drop, _ in indexes:
                 cur.execute(drop)
             with cur.copy(sql) as copy:
@@ -133,7 +143,7 @@ class PostgresLoader(Loader):
             for _, ddl in indexes:
                 self.token.check()
                 cur.execute(ddl)
-            self.conn.commit()
+            self.commit()
         except self.engine.driver_errors() as exc:
             self.conn.rollback()
             raise LoadError(tg.name, describe_pg_error(exc)) from exc

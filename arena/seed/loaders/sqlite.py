@@ -29,7 +29,7 @@ class SQLiteLoader(Loader):
         if stage is not None:
             self.conn.execute(f"DROP TABLE IF EXISTS {stage}")
 
-    def allow_forward_references(self) -> str | None:
+    def allow_forward_references(self, fks: tuple[ForeignKey, ...] = ()) -> str | None:
         # Outside a transaction (the loads open their own); verify.py counts orphans after.
         # https://www.sqlite.org/pragma.html#pragma_foreign_keys
         self.conn.execute("PRAGMA foreign_keys = OFF")
