@@ -223,8 +223,8 @@ def seed_engine(
         gens = make_generators(plan, options, loader, schema, engine.sqlglot_dialect)
         forward = [f"{tp.name}.{fk.name}" for tp in plan.tables for fk in tp.forward]
         if forward:
-            cycle_fks = tuple(fk for tp in plan.tables for fk in tp.forward)
-            refusal = loader.allow_forward_references(cycle_fks)
+            cycle = tuple((tp.table, fk) for tp in plan.tables for fk in tp.forward)
+            refusal = loader.allow_forward_references(cycle)
             if refusal is not None:
                 raise ArenaError(
                     f"{', '.join(forward)} close a cycle of NOT NULL foreign keys, which arena "
@@ -388,6 +388,11 @@ def _load_all(
                     results[tg.name] = TableResult(
                         r.table, r.planned, r.loaded, r.seconds, "failed", exc.detail
                     )
+    try:
+        loader.end_forward_references()
+    except LoadError as exc:
+        r = results[exc.table]
+        results[exc.table] = TableResult(r.table, r.planned, 0, r.seconds, "failed", exc.detail)
     seconds = time.perf_counter() - started
     loaded_rows = sum(r.loaded for r in results.values() if r.status == "loaded")
     tables = [tg.table for tg in gens]

@@ -29,6 +29,9 @@ from arena.schema import Column, ForeignKey, Table
 from arena.seed.table import TableGen
 from arena.seed.values import Values, encode_tsv
 
+# The edges of NOT NULL FK cycles loaded before their parent: (child table, its FK).
+Cycle = tuple[tuple[Table, ForeignKey], ...]
+
 CHUNK_ROWS = 50_000
 Progress = Callable[[int], None]
 
@@ -265,10 +268,14 @@ class Loader:
             self.conn.rollback()
             raise
 
-    def allow_forward_references(self, fks: tuple[ForeignKey, ...] = ()) -> str | None:
-        """Make this load accept rows whose FK (one of `fks`) points at a row loaded later
-        (a cycle of NOT NULL FKs). None when done; else why this engine cannot."""
+    def allow_forward_references(self, cycle: Cycle = ()) -> str | None:
+        """Make this load accept rows whose FK (one of `cycle`'s (table, fk)) points at a row
+        loaded later (a cycle of NOT NULL FKs). None when done; else why this engine cannot."""
         return "arena has no way to turn off this engine's FK checks for a load"
+
+    def end_forward_references(self) -> None:
+        """After every table is loaded: turn back on what allow_forward_references turned
+        off, checking the rows (raise LoadError naming the table when they fail)."""
 
     def reset_identity(self, table: Table) -> None:
         """Move the table's sequence past the explicit ids."""

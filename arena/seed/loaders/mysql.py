@@ -15,7 +15,7 @@ import tempfile
 
 from arena.engines.base import error_text
 from arena.schema import Column, ForeignKey, Table
-from arena.seed.loaders.base import Loader, LoadError, Progress, identity_columns
+from arena.seed.loaders.base import Cycle, Loader, LoadError, Progress, identity_columns
 from arena.seed.table import TableGen
 from arena.seed.values import encode_tsv
 
@@ -141,7 +141,7 @@ class MySQLLoader(Loader):
         if stage is not None:
             self.conn.cursor().execute(f"DROP TEMPORARY TABLE IF EXISTS {stage}")
 
-    def allow_forward_references(self, fks: tuple[ForeignKey, ...] = ()) -> str | None:
+    def allow_forward_references(self, cycle: Cycle = ()) -> str | None:
         return None  # foreign_key_checks = 0 for every load already (prepare)
 
     def load_targets(self, columns: list[Column]) -> str:

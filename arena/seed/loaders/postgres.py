@@ -10,7 +10,7 @@ from __future__ import annotations
 from arena.engines.base import error_text
 from arena.errors import ArenaError
 from arena.schema import ForeignKey, Table
-from arena.seed.loaders.base import Loader, LoadError, Progress, identity_columns
+from arena.seed.loaders.base import Cycle, Loader, LoadError, Progress, identity_columns
 from arena.seed.table import TableGen
 from arena.seed.values import encode_tsv
 
@@ -42,7 +42,7 @@ class PostgresLoader(Loader):
         cur.execute(f"ALTER TABLE arena_stage ADD COLUMN {self.engine.quote(row_column)} bigint")
         return "arena_stage"
 
-    def allow_forward_references(self, fks: tuple[ForeignKey, ...] = ()) -> str | None:
+    def allow_forward_references(self, cycle: Cycle = ()) -> str | None:
         # Each COPY runs with session_replication_role = replica (see prepare): the FK
         # triggers do not fire, and verify.py counts orphans afterwards.
         if self.skip_fk_triggers:
@@ -50,13 +50,13 @@ class PostgresLoader(Loader):
         # Without superuser: DEFERRABLE FKs are checked at commit, so the whole run loads
         # in one transaction with SET CONSTRAINTS ALL DEFERRED (load) and commits at the end.
         # https://www.postgresql.org/docs/current/sql-set-constraints.html
-        if fks and all(fk.deferrable for fk in fks):
+        if cycle and all(fk.deferrable for _, fk in cycle):
             self.held = True
             return None
         return (
             f"arena's user {self.endpoint.user} is not a superuser, so PostgreSQL checks "
             "every FK row by row (session_replication_role needs superuser), and "
-            + ", ".join(fk.name for fk in fks if not fk.deferrable)
+            + ", ".join(fk.name for _, fk in cycle if not fk.deferrable)
             + " is not DEFERRABLE"
         )
 
