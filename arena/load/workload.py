@@ -165,7 +165,13 @@ class ValueMaker:
                 low += 1
             if logical in INTEGER_LOGICAL:
                 high = min(high, 32_000 if logical == "smallint" else high)
-                return rng.randint(int(low), max(int(low), int(high) - 1))
+                exclusive = (
+                    check is not None and check.high is not None and not check.high_inclusive
+                )
+                top = (
+                    int(high) - 1 if exclusive or check is None or check.high is None else int(high)
+                )
+                return rng.randint(int(low), max(int(low), top))  # a CHECK's top value included
             value = round(rng.uniform(low, high - 0.01 if high > low else low), 2)
             if col.precision and col.scale is not None:
                 limit = 10 ** (col.precision - col.scale) - 1
