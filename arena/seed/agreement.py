@@ -114,6 +114,36 @@ class PlaceGen(Gen):
         return f"place.{self.field}"
 
 
+class PlacePhoneGen(Gen):
+    """A phone number with the calling code of the row's place: "+44 20 5551234" beside
+    London. The subscriber part is the base generator's (unique per row)."""
+
+    kind = "str"
+    can_be_unique = True
+
+    def __init__(self, base: RowStringGen, place_key: np.uint64) -> None:
+        super().__init__(base.key)
+        self.base, self.place_key, self.capacity = base, place_key, base.capacity
+        self.codes = np.array(
+            [f"+{places.CALLING_CODES.get(p[2], '1')} " for p in places.PLACES], dtype=object
+        )
+
+    def generate(self, rows, unique=False):
+        numbers = self.base.generate(rows, unique).to_python()
+        prefix = self.codes[rnd.weighted(rows, self.place_key, _WEIGHTS)].tolist()
+        out = [
+            p + n.removeprefix("+1-").replace("-", "") if n.startswith("+1-") else n
+            for p, n in zip(prefix, numbers, strict=True)
+        ]
+        limit = self.base.max_len
+        if limit is not None:
+            out = [o if len(o) <= limit else n for o, n in zip(out, numbers, strict=True)]
+        return Values("str", out)
+
+    def describe(self) -> str:
+        return "phone(of the place)"
+
+
 def _fit(text: str, max_len: int | None) -> str:
     return text if max_len is None or len(text) <= max_len else text[:max_len]
 
@@ -130,6 +160,18 @@ def link_places(columns: list, gens: dict[str, Gen], skip: set[str], key: np.uin
         found.setdefault(gen.label, col)
     if len(found) < 2:
         return
+    phone = next(
+        (
+            c
+            for c in columns
+            if c.name not in skip
+            and isinstance(gens.get(c.name), RowStringGen)
+            and gens[c.name].label == "phone"
+        ),
+        None,
+    )
+    if phone is not None:  # the row's country's calling code
+        gens[phone.name] = PlacePhoneGen(gens[phone.name], key)
     for kind, col in found.items():
         field = kind
         if kind == "country" and (col.length is not None and col.length < 14):

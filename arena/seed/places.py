@@ -66,3 +66,11 @@ PLACES: list[tuple[str, str, str, str, str, float]] = [
 ]
 
 FIELDS = {"city": 0, "region": 1, "country_code": 2, "country": 3, "postcode": 4}
+
+# Country calling codes of the countries above, for phone numbers of the same row.
+CALLING_CODES = {
+    "US": "1", "CA": "1", "MX": "52", "GB": "44", "IE": "353", "DE": "49", "FR": "33",
+    "ES": "34", "PT": "351", "IT": "39", "NL": "31", "BE": "32", "AT": "43", "CH": "41",
+    "CZ": "420", "PL": "48", "SE": "46", "NO": "47", "DK": "45", "FI": "358", "JP": "81",
+    "KR": "82", "IN": "91", "AU": "61", "NZ": "64", "BR": "55", "AR": "54", "ZA": "27",
+}  # fmt: skip

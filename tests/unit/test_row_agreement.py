@@ -125,3 +125,30 @@ def test_phones_are_phone_shaped_and_emails_follow_the_name():
 def test_negative_control_words_are_not_phone_shaped():
     words = string_gen(np.uint64(3), "text", 40, False).generate(np.arange(200)).to_python()
     assert not any(PHONE.match(v) for v in words)
+
+
+def phone_code_mismatches(rows: dict[str, list]) -> int:
+    codes = places.CALLING_CODES
+    return sum(
+        phone is not None and not phone.startswith(f"+{codes[country]} ")
+        for phone, country in zip(rows["phone"], rows["country"], strict=True)
+    )
+
+
+def test_a_phone_carries_the_calling_code_of_the_rows_country():
+    rows = _rows(
+        _table(
+            Column("city", "varchar", "varchar", False, length=60),
+            Column("country", "char", "char", False, length=2),
+            Column("phone", "varchar", "varchar", True, length=20),
+        )
+    )
+    assert phone_code_mismatches(rows) == 0
+    assert all(PHONE.match(p) for p in rows["phone"] if p is not None)
+    phones = [p for p in rows["phone"] if p is not None]
+    assert len(set(phones)) == len(phones)  # still unique per row
+    # negative control: the same phones beside another draw of countries
+    assert (
+        phone_code_mismatches({"phone": rows["phone"], "country": rows["country"][1:] + ["US"]})
+        > 100
+    )
