@@ -152,3 +152,38 @@ def test_a_phone_carries_the_calling_code_of_the_rows_country():
         phone_code_mismatches({"phone": rows["phone"], "country": rows["country"][1:] + ["US"]})
         > 100
     )
+
+
+def test_a_later_moment_follows_the_latest_earlier_one_and_none_without():
+    from arena.seed import moments
+
+    created = Column("created_at", "timestamp", "timestamp", False)
+    placed = Column("placed_at", "timestamp", "timestamp", False)  # the same rank as created
+    paid = Column("paid_at", "timestamp", "timestamp")
+    updated = Column("updated_at", "timestamp", "timestamp")
+    day = Column("paid_on", "date", "date")
+    assert moments.earlier(updated, [created, placed, paid, updated], set()) == paid
+    assert moments.earlier(updated, [created, placed, updated], {"created_at"}) == placed
+    assert moments.earlier(paid, [created, placed, paid], set()) in (created, placed)
+    assert moments.earlier(updated, [updated, day], set()) is None  # a date is no timestamp
+    assert moments.earlier(created, [created, updated], set()) is None  # the first moment
+
+
+def test_place_parts_fit_short_columns_and_phones_fall_back_when_too_long():
+    rows = _rows(
+        _table(
+            Column("city", "varchar", "varchar", False, length=4),
+            Column("country", "varchar", "varchar", False, length=30),
+            Column("postcode", "varchar", "varchar", False, length=3),
+            Column("phone", "varchar", "varchar", False, length=14),
+        )
+    )
+    assert max(len(c) for c in rows["city"]) == 4 and "United States" in rows["country"]
+    assert max(len(p) for p in rows["postcode"]) == 3
+    assert all(re.fullmatch(r"[0-9A-Z \-]{1,3}", p) for p in rows["postcode"])
+    letters = [p for p, c in zip(rows["postcode"], rows["city"], strict=True) if c == "Toro"]
+    assert letters and all(re.fullmatch(r"M[0-9][A-Z]", p) for p in letters)
+    assert all(len(p) <= 14 for p in rows["phone"])
+    assert any(p.startswith("+1-555-") for p in rows["phone"])  # "+353 5551234567" is 15
+    assert any(p.startswith("+44 ") for p in rows["phone"])
+    assert all(" " not in p[4:] and "-" not in p[4:] for p in rows["phone"] if p[:3] == "+44")

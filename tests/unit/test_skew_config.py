@@ -85,3 +85,12 @@ def test_configured_weights_set_the_shares():
 def test_weights_that_cannot_apply_are_refused(column_yaml, message):
     with pytest.raises(ArenaError, match=message):
         shares(f"tables:\n  orders:\n    columns:\n      {column_yaml}\n")
+
+
+def test_refusals_carry_a_hint_naming_what_to_do():
+    with pytest.raises(ArenaError) as caught:
+        shares("tables:\n  orders:\n    columns:\n      note: {weights: {a: 1}}\n")
+    assert "generator: choice" in caught.value.hint and "orders.note" in caught.value.hint
+    with pytest.raises(ArenaError) as caught:
+        shares("tables:\n  orders:\n    columns:\n      status: {weights: {nope: 1}}\n")
+    assert caught.value.hint == "Its values: " + ", ".join(STATUSES) + "."

@@ -76,3 +76,13 @@ def test_two_tables_filling_each_other_are_both_seeded():
     a = _table("a", (Trigger("ta", "AFTER", ("INSERT",), fills=("b",)),))
     b = _table("b", (Trigger("tb", "AFTER", ("INSERT",), fills=("a",)),))
     assert trigger_filled([a, b]) == {}
+
+
+def test_a_trigger_is_normalised_from_catalog_spellings():
+    made = triggers.trigger("t_new", "instead  of", ("insert", "delete"), PLPGSQL)
+    assert made == Trigger(
+        "t_new", "INSTEAD OF", ("INSERT", "DELETE"), ("user_stats",), ("slug", "search")
+    )
+    assert not made.on_insert  # INSTEAD OF: the row is not inserted as given
+    assert triggers.header("CREATE TRIGGER t UPDATE OF x ON v") == ("BEFORE", ("UPDATE",))
+    assert triggers.header("CREATE TRIGGER t DELETE ON v") == ("BEFORE", ("DELETE",))
