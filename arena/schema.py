@@ -72,6 +72,23 @@ class Index:
 
 
 @dataclass(frozen=True, slots=True)
+class Trigger:
+    """A row trigger, as far as seeding cares: when it fires, which tables its body inserts
+    into (`fills`) and which columns of its own row it assigns (`sets`); read from the body
+    text by arena/introspect/triggers.py."""
+
+    name: str
+    timing: str  # BEFORE, AFTER, INSTEAD OF
+    events: tuple[str, ...]  # INSERT, UPDATE, DELETE
+    fills: tuple[str, ...] = ()
+    sets: tuple[str, ...] = ()
+
+    @property
+    def on_insert(self) -> bool:
+        return "INSERT" in self.events and self.timing != "INSTEAD OF"
+
+
+@dataclass(frozen=True, slots=True)
 class Table:
     name: str
     columns: tuple[Column, ...]
@@ -82,6 +99,7 @@ class Table:
     indexes: tuple[Index, ...] = ()
     schema: str | None = None  # namespace (PostgreSQL schema, SQL Server schema), if any
     partitioned: bool = False  # a partitioned parent: seed it, the server routes rows
+    triggers: tuple[Trigger, ...] = ()
 
     def column(self, name: str) -> Column:
         for col in self.columns:
@@ -151,6 +169,10 @@ class Schema:
                     ),
                     indexes=tuple(
                         Index(**{**i, "columns": tuple(i["columns"])}) for i in t.get("indexes", ())
+                    ),
+                    triggers=tuple(
+                        Trigger(**{**tr, **{k: tuple(tr[k]) for k in ("events", "fills", "sets")}})
+                        for tr in t.get("triggers", ())
                     ),
                 )
             )

@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from arena.schema import Check, Column, ForeignKey, Index, Table, Unique
+from arena.schema import Check, Column, ForeignKey, Index, Table, Trigger, Unique
 
 
 @dataclass
@@ -22,6 +22,7 @@ class TableParts:
     uniques: list[Unique] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
     indexes: list[Index] = field(default_factory=list)
+    triggers: list[Trigger] = field(default_factory=list)
 
     def freeze(self) -> Table:
         return Table(
@@ -34,6 +35,7 @@ class TableParts:
             uniques=tuple(sorted(self.uniques, key=lambda u: u.name)),
             checks=tuple(sorted(self.checks, key=lambda c: c.name)),
             indexes=tuple(sorted(self.indexes, key=lambda i: i.name)),
+            triggers=tuple(sorted(self.triggers, key=lambda t: t.name)),
         )
 
 

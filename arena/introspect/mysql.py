@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from arena.introspect import triggers
 from arena.introspect.checks import check_column, parse_check
 from arena.introspect.common import TableParts, attach_foreign_keys, delete_rule
 from arena.introspect.types import logical_type, sizing
@@ -27,6 +28,13 @@ TABLES = """
 SELECT TABLE_NAME FROM information_schema.TABLES
 WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE'
 ORDER BY TABLE_NAME
+"""
+
+TRIGGERS = """
+SELECT EVENT_OBJECT_TABLE, TRIGGER_NAME, ACTION_TIMING, EVENT_MANIPULATION, ACTION_STATEMENT
+FROM information_schema.TRIGGERS
+WHERE TRIGGER_SCHEMA = DATABASE()
+ORDER BY EVENT_OBJECT_TABLE, TRIGGER_NAME
 """
 
 COLUMNS = """
@@ -157,6 +165,11 @@ def read_schema(engine: Any, conn: Any) -> Schema:
         if target is None or (table, name) in json_columns:
             continue
         target.checks.append(parse_check(name, clause, engine.sqlglot_dialect))
+
+    for table, name, timing, event, body in rows(TRIGGERS):
+        target = parts.get(table)
+        if target is not None:
+            target.triggers.append(triggers.trigger(name, timing, (event,), body))
 
     return Schema(engine=engine.name, tables=tuple(p.freeze() for p in parts.values()))
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from arena.introspect import triggers
 from arena.introspect.checks import parse_check
 from arena.introspect.common import TableParts
 from arena.introspect.types import UNKNOWN, logical_type
@@ -23,6 +24,18 @@ JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
   AND n.nspname = ANY (current_schemas(false))
 ORDER BY n.nspname, c.relname
+"""
+
+# Row and statement triggers with their function's source (PL/pgSQL text); tgtype bits:
+# 2 BEFORE, 64 INSTEAD OF, 4 INSERT, 8 DELETE, 16 UPDATE (src/include/catalog/pg_trigger.h).
+TRIGGERS = """
+SELECT n.nspname, c.relname, t.tgname, t.tgtype, p.prosrc
+FROM pg_catalog.pg_trigger t
+JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid
+WHERE NOT t.tgisinternal AND t.tgenabled <> 'D' AND n.nspname = ANY (current_schemas(false))
+ORDER BY n.nspname, c.relname, t.tgname
 """
 
 COLUMNS = """
@@ -243,6 +256,15 @@ def read_schema(engine: Any, conn: Any) -> Schema:
         target.indexes.append(Index(name=name, columns=tuple(columns), unique=unique))
         if unique:
             target.uniques.append(Unique(name=name, columns=tuple(columns), where=where))
+
+    for nsp, table, name, tgtype, body in rows(TRIGGERS):
+        target = parts.get((nsp, table))
+        if target is not None:
+            timing = "INSTEAD OF" if tgtype & 64 else "BEFORE" if tgtype & 2 else "AFTER"
+            events = tuple(
+                e for bit, e in ((4, "INSERT"), (16, "UPDATE"), (8, "DELETE")) if tgtype & bit
+            )
+            target.triggers.append(triggers.trigger(name, timing, events, body))
 
     return Schema(
         engine=engine.name,

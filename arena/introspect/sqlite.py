@@ -14,6 +14,7 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
+from arena.introspect import triggers
 from arena.introspect.checks import parse_check
 from arena.introspect.common import TableParts, delete_rule
 from arena.introspect.types import sqlite_declared
@@ -38,6 +39,14 @@ def read_schema(engine: Any, conn: Any) -> Schema:
                 without_rowid.add(name)
     for name in sorted(parts):
         _read_table(engine, cur, parts[name], definitions, name in without_rowid)
+    for name, table, sql in cur.execute(
+        "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name"
+    ).fetchall():
+        if table in parts:
+            # the text after the header: the trigger program
+            timing, events = triggers.header(re.split(r"\bON\b", sql, maxsplit=1, flags=re.I)[0])
+            body = re.split(r"\bBEGIN\b", sql, maxsplit=1, flags=re.I)[-1]
+            parts[table].triggers.append(triggers.trigger(name, timing, events, body))
     return Schema(engine=engine.name, tables=tuple(parts[n].freeze() for n in sorted(parts)))
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from arena.introspect import triggers
 from arena.introspect.checks import parse_check
 from arena.introspect.common import TableParts, attach_foreign_keys
 from arena.introspect.types import logical_type, sizing
@@ -70,7 +71,17 @@ WHERE t.schema_id = SCHEMA_ID()
 ORDER BY t.name, cc.name
 """
 
-QUERIES = (TABLES, COLUMNS, INDEXES, FOREIGN_KEYS, CHECKS)
+# DML triggers with their CREATE TRIGGER text (timing and events are read from it).
+TRIGGERS = """
+SELECT t.name, tr.name, m.definition
+FROM sys.triggers tr
+JOIN sys.tables t ON t.object_id = tr.parent_id
+JOIN sys.sql_modules m ON m.object_id = tr.object_id
+WHERE t.schema_id = SCHEMA_ID() AND tr.is_disabled = 0
+ORDER BY t.name, tr.name
+"""
+
+QUERIES = (TABLES, COLUMNS, INDEXES, FOREIGN_KEYS, CHECKS, TRIGGERS)
 
 
 def read_schema(engine: Any, conn: Any) -> Schema:
@@ -130,5 +141,11 @@ def read_schema(engine: Any, conn: Any) -> Schema:
         target = parts.get(table)
         if target is not None:
             target.checks.append(parse_check(name, definition, engine.sqlglot_dialect))
+
+    for table, name, definition in rows(TRIGGERS):
+        target = parts.get(table)
+        if target is not None:
+            timing, events = triggers.header(definition)
+            target.triggers.append(triggers.trigger(name, timing, events, definition))
 
     return Schema(engine=engine.name, tables=tuple(p.freeze() for p in parts.values()))

@@ -82,8 +82,9 @@ class LoadProcess:
         finally:
             conn.close()
         self.workload = Workload(
-            self.schema, pools, ranges, process_index, str(plan.get("salt", ""))
-        )
+            self.schema, pools, ranges, process_index, str(plan.get("salt", "")),
+            engine=self.engine, seed=int(plan["seed"]), tables=tables_touched(self.mix),
+        )  # fmt: skip
         self.recorder = Recorder([op.name for op in self.mix.operations])
         self.seed = int(plan["seed"])
         rate = plan.get("tps")

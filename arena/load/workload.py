@@ -9,6 +9,7 @@ import decimal
 import random
 import string
 import uuid
+import zlib
 from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -22,6 +23,7 @@ from arena.load.operations import (
     range_column,
     single_pk,
 )
+from arena.seed.draws import TableDraws, table_draws
 
 if TYPE_CHECKING:
     from arena.engines.base import Engine
@@ -128,10 +130,13 @@ def _text_window(low: str, high: str, rng: random.Random) -> tuple[Any, Any]:
 
 
 class ValueMaker:
-    """A fresh, valid value for a column: type, length, CHECK bounds and enums respected."""
+    """A fresh, valid value for a column: from the seed's own generator of the column when
+    `draws` has it (arena/seed/draws.py: same shape as the seeded rows), else within the
+    type, length, CHECK bounds and enums."""
 
-    def __init__(self, table: Table, salt: str = "") -> None:
+    def __init__(self, table: Table, salt: str = "", draws: TableDraws | None = None) -> None:
         self.table = table
+        self.draws = draws
         self.checks = {c.column: c for c in table.checks if c.column}
         # Text that must be unique on its own starts with the run's salt: the operation seed
         # repeats the same values run after run, and the last run's rows are still there.
@@ -139,6 +144,13 @@ class ValueMaker:
         self.salt = salt
 
     def make(self, column_name: str, rng: random.Random) -> Any:
+        if self.draws is not None and self.draws.has(column_name):
+            return self.draws.draw(column_name, rng)
+        return self.fallback(column_name, rng)
+
+    def fallback(self, column_name: str, rng: random.Random) -> Any:
+        """A value within the column's type and simple CHECKs (a table the seed cannot
+        generate alone)."""
         col = self.table.column(column_name)
         check = self.checks.get(col.name)
         if check is not None and check.allowed:
@@ -153,7 +165,13 @@ class ValueMaker:
                 low += 1
             if logical in INTEGER_LOGICAL:
                 high = min(high, 32_000 if logical == "smallint" else high)
-                return rng.randint(int(low), max(int(low), int(high) - 1))
+                exclusive = (
+                    check is not None and check.high is not None and not check.high_inclusive
+                )
+                top = (
+                    int(high) - 1 if exclusive or check is None or check.high is None else int(high)
+                )
+                return rng.randint(int(low), max(int(low), top))  # a CHECK's top value included
             value = round(rng.uniform(low, high - 0.01 if high > low else low), 2)
             if col.precision and col.scale is not None:
                 limit = 10 ** (col.precision - col.scale) - 1
@@ -195,11 +213,27 @@ class Workload:
         ranges: dict[tuple[str, str], ColumnRange],
         process_index: int = 0,
         salt: str = "",
+        *,
+        engine: Engine | None = None,
+        seed: int = 42,
+        tables: set[str] | None = None,
     ) -> None:
+        """`engine`, `seed`: draw column values from the seed's generators of each of
+        `tables` (built here, once); without an engine, the type-bounded fallback."""
         self.schema = schema
         self.pools = pools
         self.ranges = ranges
-        self.values = {t.name: ValueMaker(t, salt) for t in schema.tables}
+        slot = zlib.crc32(salt.encode()) % 4096 * 64 + process_index % 64  # per run and process
+        self.values = {
+            t.name: ValueMaker(
+                t,
+                salt,
+                table_draws(t, seed, engine, slot)
+                if engine is not None and (tables is None or t.name in tables)
+                else None,
+            )
+            for t in schema.tables
+        }
         self.inserted: dict[str, deque[Any]] = {}
         self._next_key: dict[str, int] = {}
         self.process_index = process_index

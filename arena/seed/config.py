@@ -14,6 +14,8 @@
           email: {generator: email}
           customer_id: {skew: 1.2}          # an FK column: its picks' skew
           note: {null_fraction: 0.8}
+          status: {weights: {delivered: 80, shipped: 10, cancelled: 2}}   # skew of the values
+                                    # arena found (enum, CHECK IN, a 1..5 rating); unlisted: 0
 
 A malformed file fails with the file, the line and what was expected (PyYAML's node marks).
 """
@@ -30,7 +32,7 @@ from arena.errors import ArenaError
 from arena.seed.inference import GENERATOR_NAMES
 from arena.units import parse_count
 
-COLUMN_KEYS = {"generator", "skew", "null_fraction"}
+COLUMN_KEYS = {"generator", "skew", "null_fraction", "weights"}
 GENERATOR_PARAMS = {
     "sequence": {"start"},
     "int": {"min", "max", "skew"},
@@ -54,6 +56,7 @@ class ColumnConfig:
     params: dict[str, Any] = field(default_factory=dict)
     skew: float | None = None
     null_fraction: float | None = None
+    weights: dict[Any, float] | None = None  # per value of an inferred fixed set of values
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,11 +219,13 @@ def _column(reader: _Reader, table: str, column: str, node: yaml.Node) -> Column
             )
     allowed = COLUMN_KEYS | GENERATOR_PARAMS.get(generator or "", set())
     params: dict[str, Any] = {}
-    skew = null = None
+    skew = null = weights_by_value = None
     for name, (key, value) in items.items():
         if name not in allowed:
             raise reader.unknown(key, allowed, where)
-        if name == "skew":
+        if name == "weights" and generator is None:
+            weights_by_value = _value_weights(reader, value, where)
+        elif name == "skew":
             skew = reader.number(value, "a skew >= 0", 0, 10)
         elif name == "null_fraction":
             null = reader.number(value, "a null_fraction in [0, 1]", 0, 1)
@@ -261,4 +266,17 @@ def _column(reader: _Reader, table: str, column: str, node: yaml.Node) -> Column
             raise reader.fail(items[name][1], f"a number for {name} of {where}")
     if generator in ("int", "decimal") and params.get("min", 0) > params.get("max", float("inf")):
         raise reader.fail(items["max"][1], f"max >= min for {where}")
-    return ColumnConfig(generator, params, skew, null)
+    return ColumnConfig(generator, params, skew, null, weights_by_value)
+
+
+def _value_weights(reader: _Reader, node: yaml.Node, where: str) -> dict[Any, float]:
+    """`weights: {delivered: 80, cancelled: 2}`: a weight per value, at least one positive."""
+    what = f"a mapping of value: weight (numbers >= 0, one > 0) for {where}"
+    if not isinstance(node, yaml.MappingNode) or not node.value:
+        raise reader.fail(node, what)
+    out: dict[Any, float] = {}
+    for key, value in node.value:
+        out[reader.scalar(key, what)] = reader.number(value, what)
+    if not any(out.values()):
+        raise reader.fail(node, what)
+    return out

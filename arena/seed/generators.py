@@ -287,6 +287,18 @@ class BytesGen(Gen):
         return Values("bytes", [bytes(r) for r in matrix])
 
 
+class NullGen(Gen):
+    """NULL in every row: a NOT NULL column a BEFORE INSERT trigger sets."""
+
+    kind = "str"
+
+    def generate(self, rows, unique=False):
+        return Values("str", [""] * len(rows), nulls=np.ones(len(rows), dtype=bool))
+
+    def describe(self) -> str:
+        return "null (a trigger sets it)"
+
+
 # -- time ---------------------------------------------------------------------------------
 
 

@@ -44,6 +44,9 @@ class TablePlan:
     deferred: tuple[ForeignKey, ...] = ()  # inserted NULL, filled in a second pass
     external: tuple[ForeignKey, ...] = ()  # parent not seeded now: keys read from the server
     forward: tuple[ForeignKey, ...] = ()  # NOT NULL cycle edge: parent loads later
+    # (table, trigger): an insert trigger on that seeded table fills this one; arena loads
+    # no rows of its own here (they would collide with the trigger's on the key).
+    filled_by: tuple[str, str] | None = None
 
     @property
     def name(self) -> str:
@@ -92,6 +95,10 @@ def build_plan(
     counts = split_rows(
         [by_name[n] for n in order], total_rows, depth, fixed_rows or {}, ratios or {}
     )
+    filled = trigger_filled(targets)
+    for child, (parent, _) in filled.items():
+        counts[child] = counts[parent]  # one row per parent row, as the trigger inserts
+    order = _after_fillers(order, filled)
     plans = []
     for name in order:
         table = by_name[name]
@@ -104,9 +111,47 @@ def build_plan(
                 table, counts[name], self_refs,
                 tuple(fk for fk in table.foreign_keys if (name, fk.name) in deferred), external,
                 tuple(fk for fk in table.foreign_keys if (name, fk.name) in forward),
+                filled.get(name),
             )
         )  # fmt: skip
     return SeedPlan(tuple(plans))
+
+
+def trigger_filled(tables: list[Table]) -> dict[str, tuple[str, str]]:
+    """table -> (seeded table, trigger) for every table an insert trigger of another table
+    in the run inserts into (a profile row per new user, an audit row per order)."""
+    names = {t.name for t in tables}
+    filled: dict[str, tuple[str, str]] = {}
+    for table in tables:
+        for trigger in table.triggers:
+            if not trigger.on_insert:
+                continue
+            for target in trigger.fills:
+                if target in names and target != table.name and target not in filled:
+                    filled[target] = (table.name, trigger.name)
+
+    # A chain (C fills A, A fills B) stands: A's trigger fires on the rows C's inserts. A
+    # loop (A fills B, B fills A) would leave both to each other: arena seeds the loop.
+    def loops(name: str) -> bool:
+        seen = {name}
+        while name in filled:
+            name = filled[name][0]
+            if name in seen:
+                return True
+            seen.add(name)
+        return False
+
+    return {t: src for t, src in filled.items() if not loops(t)}
+
+
+def _after_fillers(order: list[str], filled: dict[str, tuple[str, str]]) -> list[str]:
+    """A filled table (and so its children) comes after the table whose trigger fills it."""
+    out = list(order)
+    for child, (parent, _) in filled.items():
+        if out.index(child) < out.index(parent):
+            out.remove(child)
+            out.insert(out.index(parent) + 1, child)
+    return out
 
 
 def _select(schema: Schema, tables: list[str] | None) -> list[str]:
@@ -165,8 +210,14 @@ def order_tables(
             and _nullable(by_name[child], fk)
         ]
         if not breakable and forward is not None:
-            child, parent = cycle[0], cycle[1 % len(cycle)]
-            fk = next(fk for fk in by_name[child].foreign_keys if fk.ref_table == parent)
+            # A DEFERRABLE edge first: PostgreSQL can then load the cycle without superuser.
+            edges_ = [
+                (child, fk)
+                for child, parent in zip(cycle, cycle[1:] + cycle[:1], strict=True)
+                for fk in by_name[child].foreign_keys
+                if fk.ref_table == parent
+            ]
+            child, fk = next(((c, f) for c, f in edges_ if f.deferrable), edges_[0])
             forward.add((child, fk.name))
             continue
         if not breakable:

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from arena.engines.base import Engine
+from arena.engines.base import Engine, error_text
 from arena.errors import ArenaError, did_you_mean
 from arena.models import Endpoint
 from arena.schema import Schema, Table
@@ -223,7 +223,8 @@ def seed_engine(
         gens = make_generators(plan, options, loader, schema, engine.sqlglot_dialect)
         forward = [f"{tp.name}.{fk.name}" for tp in plan.tables for fk in tp.forward]
         if forward:
-            refusal = loader.allow_forward_references()
+            cycle = tuple((tp.table, fk) for tp in plan.tables for fk in tp.forward)
+            refusal = loader.allow_forward_references(cycle)
             if refusal is not None:
                 raise ArenaError(
                     f"{', '.join(forward)} close a cycle of NOT NULL foreign keys, which arena "
@@ -246,6 +247,38 @@ def unsolved_note(tg: TableGen, loaded: int, discarded: int) -> str:
     )
 
 
+def _left_to_trigger(loader: Loader, tg: TableGen, reporter: Reporter, engine: str) -> TableResult:
+    """A table an insert trigger fills: nothing of arena's is loaded; its rows are counted."""
+    parent, trigger = tg.plan.filled_by or ("", "")
+    rows = int(loader.query(f"SELECT COUNT(*) FROM {loader.name(tg.table)}")[0][0])
+    reporter.advance(engine, tg.n)
+    tg.notes.append(
+        f"{tg.name}: left to trigger {trigger} on {parent}, which filled it ({rows} rows); "
+        "arena loaded none of its own"
+    )
+    return TableResult(tg.name, tg.n, rows, 0.0, "loaded")
+
+
+def _release(loader: Loader, results: dict[str, TableResult]) -> None:
+    """Commit a run held in one transaction (its deferred FK checks run now). One failed
+    table, or a failed commit, leaves nothing of the run: every table says so."""
+    failed = next((r for r in results.values() if r.status != "loaded"), None)
+    why = f"rolled back with {failed.table} (the cycle loads in one transaction)" if failed else ""
+    if failed is None:
+        try:
+            loader.release()
+        except loader.engine.driver_errors() as exc:
+            loader.conn.rollback()
+            why = f"rolled back at commit: {error_text(exc)}"
+    else:
+        loader.held = False
+        loader.conn.rollback()
+    if why:
+        for name, r in results.items():
+            if r.status == "loaded":
+                results[name] = TableResult(r.table, r.planned, 0, r.seconds, "failed", why)
+
+
 def fk_levels(gens: list[TableGen]) -> list[list[TableGen]]:
     """Group tables so every table's in-run parents sit in an earlier group (second-pass
     and self-referencing FKs do not count: they are filled from rows already loaded)."""
@@ -259,6 +292,8 @@ def fk_levels(gens: list[TableGen]) -> list[list[TableGen]]:
             and fk not in tg.plan.deferred
             and fk not in tg.plan.forward
         ]
+        if tg.plan.filled_by is not None and tg.plan.filled_by[0] in level:
+            parents.append(level[tg.plan.filled_by[0]])  # after the table whose trigger fills it
         level[tg.name] = 1 + max(parents, default=-1)
     groups: list[list[TableGen]] = [[] for _ in range(max(level.values(), default=-1) + 1)]
     for tg in gens:
@@ -278,7 +313,7 @@ def _load_all(
     spare.put(loader)
     extra: list[Loader] = []
     token = loader.token
-    for _ in range(loader.parallel_tables - 1):
+    for _ in range(0 if loader.held else loader.parallel_tables - 1):  # held: one connection
         extra.append(loader_for(engine, loader.endpoint, token))
         spare.put(extra[-1])
 
@@ -300,6 +335,8 @@ def _load_all(
         mine = spare.get()
         t0 = time.perf_counter()
         try:
+            if tg.plan.filled_by is not None:
+                return _left_to_trigger(mine, tg, reporter, name)
             if tg.unsolved:
                 loaded, discarded = load_filtered(mine, tg, lambda n: reporter.advance(name, n))
                 tg.notes.append(unsolved_note(tg, loaded, discarded))
@@ -323,7 +360,7 @@ def _load_all(
     # connections where the engine gains from it: the server works on two tables while
     # this process generates the next chunks.
     try:
-        if loader.parallel_tables == 1:  # sqlite3 connections stay in their own thread
+        if loader.parallel_tables == 1 or loader.held:  # sqlite3: one thread; held: one txn
             for tg in gens:
                 results[tg.name] = load_one(tg)
         else:
@@ -334,6 +371,8 @@ def _load_all(
     finally:
         for other in extra:
             other.close()
+    if loader.held:
+        _release(loader, results)
     if token.cancelled:
         return _interrupted(name, gens, results, started, reporter)
     for tg in gens:
@@ -349,6 +388,11 @@ def _load_all(
                     results[tg.name] = TableResult(
                         r.table, r.planned, r.loaded, r.seconds, "failed", exc.detail
                     )
+    try:
+        loader.end_forward_references()
+    except LoadError as exc:
+        r = results[exc.table]
+        results[exc.table] = TableResult(r.table, r.planned, 0, r.seconds, "failed", exc.detail)
     seconds = time.perf_counter() - started
     loaded_rows = sum(r.loaded for r in results.values() if r.status == "loaded")
     tables = [tg.table for tg in gens]

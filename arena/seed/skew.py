@@ -3,13 +3,17 @@
 Most orders end delivered, most posts published, few are cancelled or refunded; ratings lean
 to 4-5. Without configuration a status-like column (by name) gets weights from what its
 values say (a finished state weighs most, a failed or removed one least), and a rating-like
-column leans high. A seeds YAML `choice` generator with `weights` overrides both.
+column leans high. A seeds YAML `choice` generator with `weights` overrides both, and so
+does `weights: {value: w}` on a column whose values arena found itself (`reweighted`).
 """
 
 from __future__ import annotations
 
 import re
 from typing import Any
+
+from arena.errors import ArenaError
+from arena.seed.generators import ChoiceGen, Gen
 
 STATUS_NAMES = re.compile(r"(status|state|stage|phase)$")
 RATING_NAMES = re.compile(r"(rating|stars|score)$")
@@ -47,3 +51,22 @@ def rating_weights(column: str, low: int, high: int) -> list[float] | None:
     if count == 5:
         return list(FIVE_STAR)
     return [1.0 + 2.0 * (i / (count - 1)) ** 2 for i in range(count)]  # rising toward the top
+
+
+def reweighted(gen: Gen | None, weights: dict[Any, float], where: str) -> ChoiceGen:
+    """The same choice of values with the configured weights (values left out: weight 0).
+    A value the column cannot hold, or a column with no fixed set of values, is an error."""
+    if not isinstance(gen, ChoiceGen):
+        raise ArenaError(
+            f"The seeds config gives {where} weights, but arena draws it from no fixed set of "
+            "values (an enum, a CHECK ... IN list, a 1..5 rating).",
+            f"Use {{generator: choice, values: [...], weights: [...]}} for {where} instead.",
+        )
+    by_text = {str(v): w for v, w in weights.items()}
+    unknown = sorted(set(by_text) - {str(v) for v in gen.values})
+    if unknown:
+        raise ArenaError(
+            f"The seeds config weighs {where} values {', '.join(unknown)}, which it cannot hold.",
+            f"Its values: {', '.join(str(v) for v in gen.values)}.",
+        )
+    return ChoiceGen(gen.key, gen.values, [by_text.get(str(v), 0.0) for v in gen.values])

@@ -11,19 +11,18 @@ the first instead of colliding with it.
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 
 from arena.errors import ArenaError
 from arena.schema import Column, ForeignKey
-from arena.seed import agreement, inference, shaping, skew
+from arena.seed import agreement, inference, moments, shaping, skew
 from arena.seed import counter_random as rnd
 from arena.seed import generators as g
 from arena.seed.config import TableConfig
 from arena.seed.keys import FkPicker, KeySource
 from arena.seed.plan import TablePlan
 from arena.seed.rules import ColumnRules, rules_for, step_for
+from arena.seed.skew import reweighted
 from arena.seed.values import Values
 
 DEFAULT_SKEW = 0.8  # zipf exponent of FK picks: a few hot parents, a long tail
@@ -31,10 +30,6 @@ DEFAULT_NULL_FRACTION = 0.1
 SELF_ROOT_FRACTION = 0.05  # nullable self-references: share of roots (top-level rows)
 MAX_REDRAWS = 40
 UNIFORM_AFTER = 3  # redraws with skewed FK picks before falling back to uniform picks
-LATER_NAMES = re.compile(
-    r"^(updated|modified|changed|closed|completed|shipped|delivered|ended|finished|resolved|"
-    r"paid|cancelled|canceled|last_login|last_seen|edited|published|processed)(_at|_on)?$"
-)
 
 
 class TableGen:
@@ -77,7 +72,13 @@ class TableGen:
         for col in list(self.columns):
             if col.name not in self.fk_of:
                 self._gen_or_default(col)
+        for name, spec in self.config.columns.items():  # `weights: {value: w}` in seeds YAML
+            if spec.weights is not None:
+                where = f"{self.name}.{name}"
+                self.gens[name] = reweighted(self.gens.get(name), spec.weights, where)
         agreement.link(self.columns, self.gens, set(self.fk_of))  # email from the row's names
+        fixed = set(self.fk_of) | self.unique_cols | set(self.rules) | configured
+        agreement.link_places(self.columns, self.gens, fixed, self.key("place"))
         self._demote_small_carriers()
         self.pickers = {
             fk.name: self._picker(fk, parents)
@@ -138,7 +139,14 @@ class TableGen:
             self._gen_for(col)
         except ArenaError:
             in_key = any(col.name in s for s in self._unique_sets())
-            if in_key or (col.default is None and not col.nullable) or col.name in self.rules:
+            sets = [t.name for t in self.table.triggers if t.on_insert and col.name in t.sets]
+            if in_key or col.name in self.rules or (col.default is None and not col.nullable):
+                if sets and not in_key and col.default is None:
+                    # Written as NULL, which the BEFORE trigger replaces: left out, it fails
+                    # on MySQL ("doesn't have a default value") before any trigger runs.
+                    self.gens[col.name] = g.NullGen(self.key(col.name))
+                    self.notes.append(f"{self.name}.{col.name}: left to trigger {sets[0]}")
+                    return
                 raise
             self.columns.remove(col)
             self.unique_cols.discard(col.name)
@@ -198,20 +206,10 @@ class TableGen:
             if base_col.name in self.fk_of:
                 raise ValueError(f"it must be greater than the foreign key {other}")
             return self._after(key, self._gen_for(base_col), strict, rule.high)
-        later = LATER_NAMES.match(col.name.lower())
-        created = next(
-            (c for c in self.columns if c.name.lower() in ("created_at", "created_on", "created")),
-            None,
-        )
-        if (
-            later
-            and created is not None
-            and created.name != col.name
-            and created.logical == col.logical
-            and created.name not in self.fk_of
-            and not self.rules.get(created.name, ColumnRules()).after
-        ):
-            return self._after(key, self._gen_for(created), False)
+        fixed = set(self.fk_of) | {c for c, r in self.rules.items() if r.after}
+        earlier = moments.earlier(col, self.columns, fixed)  # created_at <= updated_at ...
+        if earlier is not None:
+            return self._after(key, self._gen_for(earlier), False)
         if col.logical in ("smallint", "int", "bigint", "decimal", "float"):
             gen = inference.number_gen(key, col, rule.low, rule.high, unique)
         elif rule.low is not None or rule.high is not None:

@@ -34,6 +34,7 @@ from tests.cli.corpus import (
     MISSING_TABLE_SEEDS,
     SCRATCH,
     STAGES,
+    WEIGHTS_SEEDS,
     Case,
     arena_ok,
     case,
@@ -153,6 +154,9 @@ CASES = [
     case("seed-binary-config", "seed", "--config", BINARY, expect=BINARY),
     case("seed-config-names-missing-table", "seed", "--engines", "sqlite", "--config",
          MISSING_TABLE_SEEDS, expect="corpus_kept", where="sqlite_table"),
+    case("seed-config-weights-without-values", "seed", "--engines", "sqlite", "--tables",
+         "corpus_keep", "--config", WEIGHTS_SEEDS, expect="no fixed set of values",
+         where="sqlite_table"),
     case("seed-dead", "seed", "--engines", "postgres", "--rows", "100", expect="does not answer",
          where="dead"),
     # -- load --------------------------------------------------------------------------

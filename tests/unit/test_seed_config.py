@@ -63,6 +63,21 @@ def test_shipped_seed_files_parse(path):
             "1 non-negative weights",
         ),
         ("skew: -1\n", 1, "a skew >= 0"),
+        (
+            "tables:\n  u:\n    columns:\n      s: {weights: [1, 2]}\n",
+            4,
+            "a mapping of value: weight",
+        ),
+        (
+            "tables:\n  u:\n    columns:\n      s: {weights: {a: 0, b: 0}}\n",
+            4,
+            "one > 0",
+        ),
+        (
+            "tables:\n  u:\n    columns:\n      s: {weights: {a: -1}}\n",
+            4,
+            "a mapping of value: weight",
+        ),
         ("tables:\n  u: [1, 2]\n", 2, "a mapping for table u"),
         (
             "tables:\n  u:\n    columns:\n      n: {generator: int, min: 5, max: 1}\n",

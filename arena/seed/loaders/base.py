@@ -29,6 +29,9 @@ from arena.schema import Column, ForeignKey, Table
 from arena.seed.table import TableGen
 from arena.seed.values import Values, encode_tsv
 
+# The edges of NOT NULL FK cycles loaded before their parent: (child table, its FK).
+Cycle = tuple[tuple[Table, ForeignKey], ...]
+
 CHUNK_ROWS = 50_000
 Progress = Callable[[int], None]
 
@@ -140,6 +143,9 @@ class Loader:
         self.engine, self.endpoint, self.chunk_rows = engine, endpoint, chunk_rows
         self.token = token or CancelToken()
         self.conn = engine.connect(endpoint, autocommit=False)
+        # True while the whole run is one transaction (a cycle of DEFERRABLE NOT NULL FKs
+        # loaded by a user who may not turn FK checks off): commit() waits for release().
+        self.held = False
         self.token.register(self)
         self.prepare()
 
@@ -181,8 +187,18 @@ class Loader:
         cur = self.conn.cursor()
         cur.execute(sql)
         rows = cur.fetchall() if cur.description else []
-        self.conn.commit()
+        self.commit()
         return [tuple(r) for r in rows]
+
+    def commit(self) -> None:
+        """End the table's transaction, unless the run is held in one (see `held`)."""
+        if not self.held:
+            self.conn.commit()
+
+    def release(self) -> None:
+        """Commit a held run: the deferred FK checks run now."""
+        self.held = False
+        self.conn.commit()
 
     def offset(self, table: Table) -> int:
         """Where this run's row numbers start: after existing integer keys, or row count."""
@@ -252,10 +268,14 @@ class Loader:
             self.conn.rollback()
             raise
 
-    def allow_forward_references(self) -> str | None:
-        """Make this load accept rows whose FK points at a row loaded later (a cycle of NOT
-        NULL FKs). None when done; else why this engine cannot."""
+    def allow_forward_references(self, cycle: Cycle = ()) -> str | None:
+        """Make this load accept rows whose FK (one of `cycle`'s (table, fk)) points at a row
+        loaded later (a cycle of NOT NULL FKs). None when done; else why this engine cannot."""
         return "arena has no way to turn off this engine's FK checks for a load"
+
+    def end_forward_references(self) -> None:
+        """After every table is loaded: turn back on what allow_forward_references turned
+        off, checking the rows (raise LoadError naming the table when they fail)."""
 
     def reset_identity(self, table: Table) -> None:
         """Move the table's sequence past the explicit ids."""

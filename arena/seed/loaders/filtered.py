@@ -143,7 +143,7 @@ def load_filtered(loader: Loader, tg: TableGen, progress: Progress) -> tuple[int
                 "(--config), and arena will trust them.",
             )
         loader.drop_stage(work.stage)
-        loader.conn.commit()
+        loader.commit()
     except BaseException:
         loader.conn.rollback()
         raise

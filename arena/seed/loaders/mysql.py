@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
+import struct
 import tempfile
+from collections.abc import Callable
+from typing import Any
 
 from arena.engines.base import error_text
 from arena.schema import Column, ForeignKey, Table
-from arena.seed.loaders.base import Loader, LoadError, Progress, identity_columns
+from arena.seed.loaders.base import Cycle, Loader, LoadError, Progress, identity_columns
 from arena.seed.table import TableGen
 from arena.seed.values import encode_tsv
 
@@ -141,7 +145,7 @@ class MySQLLoader(Loader):
         if stage is not None:
             self.conn.cursor().execute(f"DROP TEMPORARY TABLE IF EXISTS {stage}")
 
-    def allow_forward_references(self) -> str | None:
+    def allow_forward_references(self, cycle: Cycle = ()) -> str | None:
         return None  # foreign_key_checks = 0 for every load already (prepare)
 
     def load_targets(self, columns: list[Column]) -> str:
@@ -170,6 +174,21 @@ class MySQLLoader(Loader):
             progress(stop - start)
         self.conn.commit()
         return loaded
+
+    def python_rows(self, tg: TableGen, start: int, stop: int) -> list[tuple]:
+        """Rows for the INSERT fallback: values LOAD DATA would convert with SQL (see
+        _converted) are converted here instead, so PyMySQL still batches the INSERTs
+        (its multi-row rewrite needs bare placeholders): BIT text as an integer, POINT text
+        as MySQL's internal geometry bytes."""
+        chunk = tg.chunk(start, stop)
+        columns = []
+        for c in tg.columns:
+            values = chunk[c.name].to_python(self.engine)
+            convert = _python_converter(c)
+            columns.append(
+                [convert(v) if v is not None else None for v in values] if convert else values
+            )
+        return list(zip(*columns, strict=True))
 
     def reset_identity(self, table: Table) -> None:
         for col in identity_columns(table):
@@ -234,3 +253,25 @@ def _converted(column: Column) -> str:
     if column.data_type in _SPATIAL:
         return "ST_GeomFromText({})"
     return ""
+
+
+_POINT = re.compile(r"^\s*POINT\s*\(\s*(\S+)\s+(\S+)\s*\)\s*$", re.IGNORECASE)
+
+
+def _python_converter(column: Column) -> Callable[[Any], Any] | None:
+    """What a value becomes for a parameterised INSERT (the INSERT fallback), or None."""
+    if column.data_type == "bit" and column.logical != "bool":
+        return lambda text: int(text, 2)
+    if column.data_type in _SPATIAL:
+        return point_bytes
+    return None
+
+
+def point_bytes(text: str) -> Any:
+    """'POINT(x y)' -> MySQL's internal geometry value: SRID 0 (4 bytes LE) + WKB point
+    (https://dev.mysql.com/doc/refman/8.4/en/gis-data-formats.html#gis-internal-format).
+    Other text is left as it is (the server will say what it thinks of it)."""
+    match = _POINT.match(text)
+    if match is None:
+        return text
+    return struct.pack("<IBIdd", 0, 1, 1, float(match.group(1)), float(match.group(2)))

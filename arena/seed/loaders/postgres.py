@@ -10,7 +10,7 @@ from __future__ import annotations
 from arena.engines.base import error_text
 from arena.errors import ArenaError
 from arena.schema import ForeignKey, Table
-from arena.seed.loaders.base import Loader, LoadError, Progress, identity_columns
+from arena.seed.loaders.base import Cycle, Loader, LoadError, Progress, identity_columns
 from arena.seed.table import TableGen
 from arena.seed.values import encode_tsv
 
@@ -42,14 +42,22 @@ class PostgresLoader(Loader):
         cur.execute(f"ALTER TABLE arena_stage ADD COLUMN {self.engine.quote(row_column)} bigint")
         return "arena_stage"
 
-    def allow_forward_references(self) -> str | None:
+    def allow_forward_references(self, cycle: Cycle = ()) -> str | None:
         # Each COPY runs with session_replication_role = replica (see prepare): the FK
         # triggers do not fire, and verify.py counts orphans afterwards.
         if self.skip_fk_triggers:
             return None
+        # Without superuser: DEFERRABLE FKs are checked at commit, so the whole run loads
+        # in one transaction with SET CONSTRAINTS ALL DEFERRED (load) and commits at the end.
+        # https://www.postgresql.org/docs/current/sql-set-constraints.html
+        if cycle and all(fk.deferrable for _, fk in cycle):
+            self.held = True
+            return None
         return (
             f"arena's user {self.endpoint.user} is not a superuser, so PostgreSQL checks "
-            "every FK row by row (session_replication_role needs superuser)"
+            "every FK row by row (session_replication_role needs superuser), and "
+            + ", ".join(fk.name for _, fk in cycle if not fk.deferrable)
+            + " is not DEFERRABLE"
         )
 
     def truncate(self, tables: list[Table]) -> None:
@@ -117,8 +125,12 @@ class PostgresLoader(Loader):
         cur = self.conn.cursor()
         loaded = 0
         try:
-            if self.skip_fk_triggers:
+            # replica silences the table's own insert triggers too: a table with some (one
+            # that fills another table, or sets a column) loads with its triggers firing.
+            if self.skip_fk_triggers and not any(t.on_insert for t in tg.table.triggers):
                 cur.execute("SET LOCAL session_replication_role = replica")
+            if self.held:
+                cur.execute("SET CONSTRAINTS ALL DEFERRED")
             for drop, _ in indexes:
                 cur.execute(drop)
             with cur.copy(sql) as copy:
@@ -131,7 +143,7 @@ class PostgresLoader(Loader):
             for _, ddl in indexes:
                 self.token.check()
                 cur.execute(ddl)
-            self.conn.commit()
+            self.commit()
         except self.engine.driver_errors() as exc:
             self.conn.rollback()
             raise LoadError(tg.name, describe_pg_error(exc)) from exc

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from arena.engines.base import error_text
 from arena.schema import ForeignKey, Table
-from arena.seed.loaders.base import Loader, LoadError, Progress
+from arena.seed.loaders.base import Cycle, Loader, LoadError, Progress
 from arena.seed.table import TableGen
 
 
@@ -29,7 +29,7 @@ class SQLiteLoader(Loader):
         if stage is not None:
             self.conn.execute(f"DROP TABLE IF EXISTS {stage}")
 
-    def allow_forward_references(self) -> str | None:
+    def allow_forward_references(self, cycle: Cycle = ()) -> str | None:
         # Outside a transaction (the loads open their own); verify.py counts orphans after.
         # https://www.sqlite.org/pragma.html#pragma_foreign_keys
         self.conn.execute("PRAGMA foreign_keys = OFF")

@@ -7,11 +7,38 @@ from __future__ import annotations
 
 from arena.engines.base import Engine, error_text
 from arena.schema import Column, Table
-from arena.seed.loaders.base import Loader, LoadError, Progress, identity_columns
+from arena.seed.loaders.base import Cycle, Loader, LoadError, Progress, identity_columns
 from arena.seed.table import TableGen
 
 
 class SqlServerLoader(Loader):
+    cycle: Cycle = ()
+
+    def allow_forward_references(self, cycle: Cycle = ()) -> str | None:
+        """NOCHECK the cycle's FKs for the load; end_forward_references turns them back on
+        WITH CHECK, which validates every row (and keeps the FKs trusted)."""
+        disable, _ = nocheck_statements(self.engine, cycle)
+        cur = self.conn.cursor()
+        for sql in disable:
+            cur.execute(sql)
+        self.conn.commit()
+        self.cycle = cycle
+        return None
+
+    def end_forward_references(self) -> None:
+        _, enable = nocheck_statements(self.engine, self.cycle)
+        cur = self.conn.cursor()
+        for (table, _), sql in zip(self.cycle, enable, strict=True):
+            try:
+                cur.execute(sql)
+                self.conn.commit()
+            except self.engine.driver_errors() as exc:
+                self.conn.rollback()
+                raise LoadError(
+                    table.name, f"its FK check after the load: {error_text(exc)}"
+                ) from exc
+        self.cycle = ()
+
     def load(self, tg: TableGen, progress: Progress) -> int:
         before, insert, after = sqlserver_statements(self.engine, tg.table, tg.columns)
         cur = self.conn.cursor()
@@ -60,3 +87,15 @@ def sqlserver_statements(
         insert,
         [f"SET IDENTITY_INSERT {name} OFF", f"DBCC CHECKIDENT ({engine.literal(name)}, RESEED)"],
     )
+
+
+def nocheck_statements(engine: Engine, cycle: Cycle) -> tuple[list[str], list[str]]:
+    """(before, after) T-SQL for a NOT NULL FK cycle: NOCHECK CONSTRAINT, then WITH CHECK
+    CHECK CONSTRAINT, which checks the existing rows too
+    (https://learn.microsoft.com/sql/t-sql/statements/alter-table-transact-sql)."""
+    before, after = [], []
+    for table, fk in cycle:
+        name, constraint = engine.table_ref(table), engine.quote(fk.name)
+        before.append(f"ALTER TABLE {name} NOCHECK CONSTRAINT {constraint}")
+        after.append(f"ALTER TABLE {name} WITH CHECK CHECK CONSTRAINT {constraint}")
+    return before, after

@@ -60,3 +60,14 @@ CREATE TABLE badges (
   FOREIGN KEY (awarded_for_post) REFERENCES posts(post_id),
   FOREIGN KEY (awarded_for_thread) REFERENCES threads(thread_id)
 );
+-- Triggers: every new user gets a user_stats row (keyed by the user: seeding it too would
+-- collide), and a thread's LINESTRING, NOT NULL with no DEFAULT, is set by a BEFORE trigger.
+CREATE TABLE user_stats (
+  user_id BIGINT PRIMARY KEY,
+  post_count INT NOT NULL CHECK (post_count >= 0),
+  since DATE NOT NULL,
+  FOREIGN KEY (user_id) REFERENCES users(user_id)
+);
+CREATE TRIGGER users_stats AFTER INSERT ON users FOR EACH ROW INSERT INTO user_stats (user_id, post_count, since) VALUES (NEW.user_id, 0, DATE(NEW.joined_at));
+ALTER TABLE threads ADD COLUMN route LINESTRING NOT NULL;
+CREATE TRIGGER threads_route BEFORE INSERT ON threads FOR EACH ROW SET NEW.route = LineString(Point(0, 0), Point(1, NEW.board_id));

@@ -54,3 +54,15 @@ CREATE TABLE badges (
   awarded_for_thread bigint REFERENCES threads(thread_id),
   CHECK (awarded_for_post IS NOT NULL OR awarded_for_thread IS NOT NULL)
 );
+-- Triggers: every new user gets a user_stats row (keyed by the user: seeding it too would
+-- collide), and a post's tsquery, NOT NULL with no DEFAULT, is set by a BEFORE trigger.
+CREATE TABLE user_stats (
+  user_id bigint PRIMARY KEY REFERENCES users(user_id),
+  post_count int NOT NULL CHECK (post_count >= 0),
+  since date NOT NULL
+);
+CREATE FUNCTION forum_new_user() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO user_stats (user_id, post_count, since) VALUES (NEW.user_id, 0, NEW.joined_at::date); RETURN NEW; END $$;
+CREATE TRIGGER users_stats AFTER INSERT ON users FOR EACH ROW EXECUTE FUNCTION forum_new_user();
+ALTER TABLE posts ADD COLUMN lookup tsquery NOT NULL;
+CREATE FUNCTION forum_post_lookup() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.lookup := plainto_tsquery('simple', left(NEW.body, 40)); RETURN NEW; END $$;
+CREATE TRIGGER posts_lookup BEFORE INSERT ON posts FOR EACH ROW EXECUTE FUNCTION forum_post_lookup();

@@ -48,3 +48,11 @@ CREATE TABLE badges (
   awarded_for_thread INTEGER REFERENCES threads(thread_id),
   CHECK (awarded_for_post IS NOT NULL OR awarded_for_thread IS NOT NULL)
 );
+-- A trigger: every new user gets a user_stats row (keyed by the user: seeding it too would
+-- collide).
+CREATE TABLE user_stats (
+  user_id INTEGER PRIMARY KEY REFERENCES users(user_id),
+  post_count INTEGER NOT NULL CHECK (post_count >= 0),
+  since TEXT NOT NULL
+);
+CREATE TRIGGER users_stats AFTER INSERT ON users BEGIN INSERT INTO user_stats (user_id, post_count, since) VALUES (NEW.user_id, 0, date(NEW.joined_at)); END;
