@@ -13,8 +13,8 @@ from arena.errors import ArenaError, UnknownNameError
 from arena.state import ProjectState
 
 SIDE_BY_SIDE_HEADERS = (
-    "engine", "version", "runtime", "driver", "status", "ops", "ops/s",
-    "p50 ms", "p95 ms", "p99 ms", "p99.9 ms", "max ms", "errors",
+    "engine", "version", "runtime", "status", "ops", "ops/s",
+    "p50 ms", "p95 ms", "p99 ms", "p99.9 ms", "max ms", "errors", "driver",
 )  # fmt: skip
 PERCENTILES = ("p50_us", "p95_us", "p99_us", "p99_9_us", "max_us")
 
@@ -137,8 +137,8 @@ def ms(us: float | None) -> str:
 
 
 RAW_HEADERS = (
-    "engine", "version", "runtime", "driver", "status", "ops", "ops_per_s",
-    "p50_us", "p95_us", "p99_us", "p99_9_us", "max_us", "errors",
+    "engine", "version", "runtime", "status", "ops", "ops_per_s",
+    "p50_us", "p95_us", "p99_us", "p99_9_us", "max_us", "errors", "driver",
 )  # fmt: skip
 
 
@@ -158,9 +158,8 @@ def side_by_side(report: dict[str, Any], raw: bool = False) -> list[tuple]:
         else:
             numbers = (f"{count:,}", f"{tps:,.0f}", *(ms(overall.get(k)) for k in PERCENTILES))
         rows.append(
-            (name, meta.get("version", ""), meta.get("runtime", ""),
-             summary.get("driver") or meta.get("driver", ""), status, *numbers,
-             summary.get("error_count", 0))
+            (name, meta.get("version", ""), meta.get("runtime", ""), status, *numbers,
+             summary.get("error_count", 0), summary.get("driver") or meta.get("driver", ""))
         )  # fmt: skip
     return rows
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import importlib.metadata
 from typing import TYPE_CHECKING, Any
 
 import gevent
@@ -58,14 +59,13 @@ class Session:
     @classmethod
     def label(cls, driver: str) -> str:
         """The driver and its version, as results record it."""
-        module = importlib.import_module(driver)
-        # sqlite3: the library's version (its module's own `version` is deprecated)
-        for attribute in ("__version__", "sqlite_version", "version"):
-            version = getattr(module, attribute, None)
-            if isinstance(version, str):
-                break
-        else:
-            version = ""
+        # The installed distribution's version (PyMySQL's __version__ is the MySQLdb one it
+        # imitates); sqlite3, part of Python, by its library's version.
+        try:
+            version = importlib.metadata.version(driver)
+        except importlib.metadata.PackageNotFoundError:
+            module = importlib.import_module(driver)
+            version = getattr(module, "sqlite_version", None) or getattr(module, "version", "")
         return f"{driver} {version}".strip()
 
     def connect(self) -> Any:
