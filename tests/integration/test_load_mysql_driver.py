@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import threading
 import time
@@ -24,15 +25,14 @@ from arena.errors import ErrorKind
 from arena.load.drivers import driver_label, error_kind, session_class
 from arena.load.drivers.mysql import MySQLSession
 from arena.load.drivers.mysql_mariadb import MariaDBSession, qmark
-from arena.load.operations import Operation
 from arena.load.metrics import decode
-from tests.conftest import fresh_database
+from arena.load.operations import Operation
+from tests.conftest import fresh_database, make_project_dir
 from tests.integration.test_load import (
     adopt,
     arena,
     create_tables,
     load_json,
-    load_project,  # noqa: F401  (the fixture)
     start_arena,
     wait_for_csv_rows,
     wait_for_run_dir,
@@ -40,6 +40,15 @@ from tests.integration.test_load import (
 )
 
 pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def load_project(servers):
+    """A project dir pointing at the session's servers (never `arena down`: not its own)."""
+    root = make_project_dir("arena-load-")
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
+
 
 MIX = """name: driver-mix
 operations:
