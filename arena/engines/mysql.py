@@ -197,6 +197,8 @@ class MySQL(Engine):
         2006: ErrorKind.CONNECTION_LOST, 2013: ErrorKind.CONNECTION_LOST,
         2003: ErrorKind.CONNECTION_LOST, 2055: ErrorKind.CONNECTION_LOST,
         1927: ErrorKind.CONNECTION_LOST, 4031: ErrorKind.CONNECTION_LOST,
+        # MariaDB Connector/C's network read and write errors (mariadb/errmsg.h)
+        5013: ErrorKind.CONNECTION_LOST, 5014: ErrorKind.CONNECTION_LOST,
         1064: ErrorKind.SYNTAX,
     }  # fmt: skip
 

@@ -246,8 +246,8 @@ def test_the_session_reads_rows_returns_keys_and_classifies_errors(table):
         assert engine.classify_error(caught.value) == ErrorKind.UNIQUE
         assert error_kind(caught.value) == "IntegrityError (1062)"  # as PyMySQL names it
         assert not session.broken
-        # After a failed statement, other statements on the same connection (a SIGSEGV in
-        # Connector/Python 1.1.14 when one prepared cursor switched statements then).
+        # After a failed statement, other statements on the same connection (a prepared
+        # cursor that switched statements crashed the process then, Connector/Python 1.1.14).
         select = op("pk_lookup", "SELECT v FROM t WHERE id = %s AND 'x%%' LIKE 'x%%'")
         assert session.run(select, (key,)) is None
         update = op("update", "UPDATE t SET v = v + 100 WHERE id = %s")

@@ -10,10 +10,11 @@ The C library blocks the calling thread (it never goes through gevent's patched 
   hub keeps running. https://www.gevent.org/api/gevent.threadpool.html
 benchmarks/load.py measures both against a bare loop and sysbench.
 
-Each distinct statement gets a prepared cursor of its own: Connector/Python 1.1.14 (with
-Connector/C 3.3) crashed the process (SIGSEGV) when one prepared cursor went on to a different
-statement after a failed one, and reported the previous statement's description after
-switching from a SELECT to an UPDATE.
+Each distinct statement gets a cursor of its own, made with prepared=True (the statement is
+prepared once; a later execute's text is ignored, so a cursor never changes statements: one
+that did ran its first one again, or crashed the process with SIGSEGV after a failed
+execute, in Connector/Python 1.1.14) and binary=True (without it, Connector/Python substitutes
+the parameters into the text and uses the text protocol).
 """
 
 from __future__ import annotations
@@ -94,7 +95,10 @@ class MariaDBSession(Session):
     def _execute(self, op: Operation, params: tuple[Any, ...]) -> Any:
         prepared = self.cursors.get(op.sql)
         if prepared is None:
-            prepared = self.cursors[op.sql] = (self.conn.cursor(prepared=True), qmark(op.sql))
+            prepared = self.cursors[op.sql] = (
+                self.conn.cursor(prepared=True, binary=True),
+                qmark(op.sql),
+            )
         cur, sql = prepared
         cur.execute(sql, params)
         if cur.description is not None:
