@@ -26,6 +26,7 @@ taken within each round (the same sitting) and their median is kept.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import glob
 import json
 import multiprocessing
@@ -36,6 +37,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -176,6 +178,69 @@ def _bare_user(ep: dict, driver: str, seconds: float, start: object, out: object
     out.put(done / seconds)
 
 
+def _cpu_s(pid: int) -> tuple[int, float]:
+    """(parent pid, CPU seconds used so far) of a process; (-1, 0) when it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return -1, 0.0
+    return int(fields[1]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _descendants_cpu(root: int) -> tuple[frozenset[int], float]:
+    """(pids, CPU seconds) of every process below `root` (not `root` itself)."""
+    parents: dict[int, list[tuple[int, float]]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            ppid, cpu = _cpu_s(int(entry))
+            parents.setdefault(ppid, []).append((int(entry), cpu))
+    pids, total, todo = set(), 0.0, [root]
+    while todo:
+        for pid, cpu in parents.get(todo.pop(), []):
+            pids.add(pid)
+            total += cpu
+            todo.append(pid)
+    return frozenset(pids), total
+
+
+@contextlib.contextmanager
+def cpu_per_op(numbers: dict[str, float], key: str, server_pid: int | None):
+    """CPU µs per operation of the client (every process this script started for the
+    measurement: the tool, the bare loop's processes, arena and its workers) and of the
+    server, while the load ran, for the measurement `numbers[key]` (ops/s) made inside the
+    block. The load's stretch is where the server is busy (start-up, introspection and the
+    final report are left out), sampled every 0.2 s. On a machine whose cores are shared,
+    these say what bounds the rate better than the rate itself: with the cores busy, ops/s
+    is about cores / (client + server µs per op)."""
+    samples: list[tuple[float, frozenset[int], float, float]] = []
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.2):
+            pids, client = _descendants_cpu(os.getpid())
+            samples.append((time.monotonic(), pids, client, _cpu_s(server_pid or 0)[1]))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        yield
+    finally:
+        done.set()
+        sampler.join()
+    steps = [
+        (b[0] - a[0], b[2] - a[2], b[3] - a[3])
+        for a, b in zip(samples, samples[1:], strict=False)
+        if a[1] == b[1] and b[0] > a[0]
+    ]
+    busiest = max((server / dt for dt, _, server in steps), default=0.0)
+    load = [step for step in steps if busiest and step[2] / step[0] >= 0.5 * busiest][1:-1]
+    rate = numbers.get(key, 0.0)
+    if load and rate:
+        seconds = sum(dt for dt, _, _ in load)
+        numbers[f"{key}_client_us"] = sum(c for _, c, _ in load) / seconds / rate * 1e6
+        numbers[f"{key}_server_us"] = sum(sv for _, _, sv in load) / seconds / rate * 1e6
+
+
 def bare_loop(ep, driver: str, seconds: int, clients: int = 2) -> float:
     """Queries per second of `clients` processes running the PK lookup with no arena."""
     endpoint = {"host": ep.host, "port": ep.port, "user": ep.user, "password": ep.password,
@@ -206,7 +271,15 @@ def median_of(rounds: int, measure, runs: list | None = None) -> dict[str, float
     done = [measure() for _ in range(rounds)]
     if runs is not None:
         runs.extend(done)
-    return {k: statistics.median(r[k] for r in done) for k in done[0]}
+    keys = dict.fromkeys(k for r in done for k in r)  # CPU figures may miss in a round
+    return {k: statistics.median(r[k] for r in done if k in r) for k in keys}
+
+
+def cpu_text(numbers: dict[str, float], key: str) -> str:
+    client, server = numbers.get(f"{key}_client_us"), numbers.get(f"{key}_server_us")
+    if client is None or server is None:
+        return "n/a"
+    return f"client {client:.0f} + server {server:.0f}"
 
 
 def median_ratio(runs: list[dict[str, float]], a: str, b: str) -> float:
@@ -283,19 +356,39 @@ def mariadb_part(root: Path, state: ProjectState, args, report: dict) -> None:
     drivers = mysql_drivers()
 
     def closed() -> dict[str, float]:
-        text = sysbench(my, "--threads=2", f"--time={d}", "run")
-        numbers = {"sysbench": sysbench_numbers(text)[0]}
+        numbers: dict[str, float] = {}
+        with cpu_per_op(numbers, "sysbench", my.pid):
+            text = sysbench(my, "--threads=2", f"--time={d}", "run")
+            numbers["sysbench"] = sysbench_numbers(text)[0]
         for driver in drivers:
-            numbers[f"bare_{driver}"] = bare_loop(my, driver, d)
-            arena = closed_arena(root, "mariadb", mix, d, args.workers,
-                                 env={"ARENA_MYSQL_DRIVER": driver})  # fmt: skip
-            numbers |= {f"{k}_{driver}": v for k, v in arena.items()}
+            with cpu_per_op(numbers, f"bare_{driver}", my.pid):
+                numbers[f"bare_{driver}"] = bare_loop(my, driver, d)
+            env = {"ARENA_MYSQL_DRIVER": driver}
+            with cpu_per_op(numbers, f"arena_workers_{driver}", my.pid):
+                numbers[f"arena_workers_{driver}"] = arena_load(
+                    root,
+                    "mariadb",
+                    str(mix),
+                    d,
+                    "--users",
+                    "2",
+                    "--workers",
+                    str(args.workers),
+                    env=env,
+                )["throughput_per_s"]
+            with cpu_per_op(numbers, f"arena_1proc_{driver}", my.pid):
+                numbers[f"arena_1proc_{driver}"] = arena_load(
+                    root, "mariadb", str(mix), d, "--users", "2", env=env
+                )["throughput_per_s"]
         return numbers
 
     runs: list[dict[str, float]] = []
     med = median_of(args.rounds, closed, runs)
     report["mariadb_closed"] = {**med, "rounds": runs}
-    print(f"MariaDB closed, 2 clients: sysbench oltp_point_select {med['sysbench']:,.0f} tps")
+    print(
+        f"MariaDB closed, 2 clients: sysbench oltp_point_select {med['sysbench']:,.0f} tps "
+        f"(CPU µs per op: {cpu_text(med, 'sysbench')})"
+    )
     for driver in drivers:
         workers, bare = f"arena_workers_{driver}", f"bare_{driver}"
         ratios = {
@@ -311,6 +404,10 @@ def mariadb_part(root: Path, state: ProjectState, args, report: dict) -> None:
             f" | arena/bare {ratios['arena/bare']:.2f} (target >= 0.85), arena/sysbench "
             f"{ratios['arena/sysbench']:.2f} (target >= 0.50), bare/sysbench "
             f"{ratios['bare/sysbench']:.2f}, 1 process/bare {ratios['arena 1 process/bare']:.2f}"
+        )
+        print(
+            f"    CPU µs per op: bare {cpu_text(med, bare)} | arena {args.workers} workers "
+            f"{cpu_text(med, workers)} | arena 1 process {cpu_text(med, f'arena_1proc_{driver}')}"
         )
     if args.closed_only:
         return
