@@ -187,8 +187,10 @@ def _cpu_s(pid: int) -> tuple[int, float]:
     return int(fields[1]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _descendants_cpu(root: int) -> tuple[frozenset[int], float]:
-    """(pids, CPU seconds) of every process below `root` (not `root` itself)."""
+def _descendants_cpu(root: int, skip: frozenset[int]) -> tuple[frozenset[int], float]:
+    """(pids, CPU seconds) of every process below `root` (not `root` itself), leaving out
+    the processes in `skip` and all below them (the native servers are this script's
+    children too, and PostgreSQL forks a backend per connection)."""
     parents: dict[int, list[tuple[int, float]]] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -197,6 +199,8 @@ def _descendants_cpu(root: int) -> tuple[frozenset[int], float]:
     pids, total, todo = set(), 0.0, [root]
     while todo:
         for pid, cpu in parents.get(todo.pop(), []):
+            if pid in skip:
+                continue
             pids.add(pid)
             total += cpu
             todo.append(pid)
@@ -214,10 +218,11 @@ def cpu_per_op(numbers: dict[str, float], key: str, server_pid: int | None):
     is about cores / (client + server µs per op)."""
     samples: list[tuple[float, frozenset[int], float, float]] = []
     done = threading.Event()
+    servers, _ = _descendants_cpu(os.getpid(), frozenset())  # what ran before: not the client
 
     def sample() -> None:
         while not done.wait(0.2):
-            pids, client = _descendants_cpu(os.getpid())
+            pids, client = _descendants_cpu(os.getpid(), servers)
             samples.append((time.monotonic(), pids, client, _cpu_s(server_pid or 0)[1]))
 
     sampler = threading.Thread(target=sample, daemon=True)

@@ -100,12 +100,8 @@ def session_class(engine: Engine, driver: str | None = None) -> type[Session]:
 
 
 def driver_label(engine: Engine, driver: str) -> str:
-    """What results record as the engine's driver, e.g. "pymysql 1.1.1"."""
+    """What results record as the engine's driver, e.g. "pymysql 1.2.4"."""
     return session_class(engine, driver).label(driver)
-
-
-def open_session(engine: Engine, endpoint: Endpoint) -> Session:
-    return session_class(engine)(engine, endpoint)
 
 
 def size_thread_pool(users: int) -> None:

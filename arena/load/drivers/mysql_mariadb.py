@@ -26,7 +26,7 @@ from gevent import get_hub
 from gevent.monkey import get_original
 
 from arena.errors import ArenaError, ErrorKind
-from arena.load.drivers import ACTIVE_USERS, Session
+from arena.load.drivers import ACTIVE_USERS, Session, size_thread_pool
 
 if TYPE_CHECKING:
     from arena.engines.base import Engine
@@ -73,6 +73,7 @@ class MariaDBSession(Session):
         self.lock = _allocate_lock()
         self.cursors: dict[str, tuple[Any, str]] = {}
         self.lost = False
+        size_thread_pool(ACTIVE_USERS[0])  # a thread for every user's call (10 by default)
         self.conn = self._call(self.connect)
 
     def connect(self) -> Any:
