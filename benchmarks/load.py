@@ -9,7 +9,8 @@ pgbench's and sysbench's own data, then measures back to back:
   PostgreSQL  closed: pgbench -S -c 2 -j 2 -T D   vs  arena load, PK lookups, 2 users
               open:   pgbench -S -R RATE (Poisson) vs  arena load --tps RATE --arrival poisson
   MariaDB     closed: sysbench oltp_point_select --threads 2, a bare loop (2 processes, no
-                      arena, the same PK lookup) and arena load with 2 users, for each
+                      arena) and arena load with 2 users, all three running sysbench's
+                      point select (arena: as a custom operation), for each
                       MySQL-family load driver installed (mariadb = Connector/Python, C;
                       pymysql), chosen with ARENA_MYSQL_DRIVER
               open:   sysbench --rate RATE --percentile 50    vs  arena load --tps RATE
