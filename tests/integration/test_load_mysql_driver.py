@@ -329,3 +329,24 @@ def test_placeholders_and_the_recorded_label():
     engine = get_engine("mariadb")
     assert driver_label(engine, "pymysql").startswith("pymysql 1.")
     assert driver_label(engine, "mariadb").startswith(f"mariadb {mariadb.__version__} ")
+
+
+@pytest.mark.docker
+def test_the_c_driver_loads_the_docker_mysql_stand_in(project, docker_client):
+    """`mysql` on docker (the mysql:8.4 tag is MariaDB's stand-in here, its real version is
+    reported): one user per worker process on the C driver, recorded as such."""
+    root = project.root
+    up = arena(root, "up", "mysql", "--runtime", "docker")
+    assert up.returncode == 0, up.stderr
+    engine, endpoint = get_engine("mysql"), project.endpoint("mysql")
+    create_tables(engine, endpoint)
+    out = load_json(
+        arena(root, "load", "--engines", "mysql", "--mix", write_mix(root, MIX), "--users", "2",
+              "--workers", "2", "--duration", "3s", "--json")
+    )  # fmt: skip
+    result = out["engines"]["mysql"]
+    assert result["status"] == "ok" and result["error_count"] == 0, result
+    assert result["overall"]["count"] > 200
+    run = json.loads((Path(out["path"]) / "run.json").read_text())
+    assert run["engines"]["mysql"]["runtime"] == "docker"
+    assert run["engines"]["mysql"]["driver"].startswith(f"mariadb {mariadb.__version__} ")
