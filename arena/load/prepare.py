@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from arena.engines.base import error_text
 from arena.errors import ArenaError
-from arena.load.drivers import driver_label
+from arena.load.drivers import driver_version
 from arena.load.process import LoadProcess
 from arena.targets import Target, resolve
 
@@ -34,7 +34,7 @@ class LoadTarget:
     skipped: tuple[str, ...] = ()
     operations: tuple[str, ...] = ()
     driver: str = ""  # the load driver's module (Engine.load_driver), sent to every process
-    driver_label: str = ""  # ...and its version, as results record it
+    driver_version: str = ""  # ...and its version, recorded next to it in the results
 
     @property
     def engine(self) -> Any:
@@ -66,7 +66,7 @@ def prepare_target(target: Target, config: LoadConfig) -> LoadTarget:
         raise no_tables_error(target.engine, target.endpoint)
     driver = target.engine.load_driver()
     prepared = LoadTarget(target, schema, driver=driver)
-    prepared.driver_label = driver_label(target.engine, driver)
+    prepared.driver_version = driver_version(target.engine, driver)
     process = LoadProcess(plan_for(prepared, config, "check"))
     empty = process.workload.empty_tables(list(process.mix.operations))
     if empty:

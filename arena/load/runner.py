@@ -60,7 +60,8 @@ def run_load(
     for t in targets:
         folder.engine_update(
             t.name, status="waiting", version=t.version, runtime=t.endpoint.runtime,
-            limits=t.endpoint.limits, driver=t.driver_label,
+            limits=t.endpoint.limits, driver=t.driver,
+            driver_version=t.driver_version,
         )  # fmt: skip
     OUTCOMES.clear()
     interrupted = False
@@ -83,12 +84,12 @@ def run_load(
         finally:
             sigint.cancel()
     results = [OUTCOMES.get(t.name) or EngineOutcome(t.name, "not run") for t in targets]
-    drivers = {t.name: t.driver_label for t in targets}
+    drivers = {t.name: {"driver": t.driver, "driver_version": t.driver_version} for t in targets}
     summary = {
         r.engine: {
             "status": r.status,
             "message": r.message,
-            "driver": drivers[r.engine],
+            **drivers[r.engine],
             **r.summary,
         }
         for r in results

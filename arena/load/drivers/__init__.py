@@ -57,8 +57,8 @@ class Session:
         return cls
 
     @classmethod
-    def label(cls, driver: str) -> str:
-        """The driver and its version, as results record it."""
+    def version(cls, driver: str) -> str:
+        """The driver's version, as results record it next to its name."""
         # The installed distribution's version (PyMySQL's __version__ is the MySQLdb one it
         # imitates); sqlite3, part of Python, by its library's version.
         try:
@@ -66,7 +66,7 @@ class Session:
         except importlib.metadata.PackageNotFoundError:
             module = importlib.import_module(driver)
             version = getattr(module, "sqlite_version", None) or getattr(module, "version", "")
-        return f"{driver} {version}".strip()
+        return str(version)
 
     def connect(self) -> Any:
         return self.engine.connect(self.endpoint, connect_timeout=5)
@@ -99,9 +99,9 @@ def session_class(engine: Engine, driver: str | None = None) -> type[Session]:
     return SESSIONS.get(engine.family, Session).with_driver(driver or engine.load_driver())
 
 
-def driver_label(engine: Engine, driver: str) -> str:
-    """What results record as the engine's driver, e.g. "pymysql 1.2.4"."""
-    return session_class(engine, driver).label(driver)
+def driver_version(engine: Engine, driver: str) -> str:
+    """The version of the load driver `driver`, e.g. "1.2.4" (pymysql)."""
+    return session_class(engine, driver).version(driver)
 
 
 def size_thread_pool(users: int) -> None:

@@ -63,9 +63,9 @@ class MariaDBSession(Session):
         return (_module().Error,)
 
     @classmethod
-    def label(cls, driver: str) -> str:
+    def version(cls, driver: str) -> str:
         mariadb = _module()
-        return f"mariadb {mariadb.__version__} (Connector/C {mariadb.mariadbapi_version})"
+        return f"{mariadb.__version__} (Connector/C {mariadb.mariadbapi_version})"
 
     def __init__(self, engine: Engine, endpoint: Endpoint) -> None:
         self.engine = engine
