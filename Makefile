@@ -4,7 +4,7 @@ export PYTHONUNBUFFERED := 1
 
 .PHONY: install test lint format demo e2e images bench-seed bench-load clean
 
-install: # system packages, pip -e .[test], Docker and the stand-in images
+install: # system packages, pip -e .[test,mariadb], Docker and the stand-in images
 	bash scripts/install-deps.sh
 
 test: lint

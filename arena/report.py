@@ -14,7 +14,7 @@ from arena.state import ProjectState
 
 SIDE_BY_SIDE_HEADERS = (
     "engine", "version", "runtime", "status", "ops", "ops/s",
-    "p50 ms", "p95 ms", "p99 ms", "p99.9 ms", "max ms", "errors",
+    "p50 ms", "p95 ms", "p99 ms", "p99.9 ms", "max ms", "errors", "driver",
 )  # fmt: skip
 PERCENTILES = ("p50_us", "p95_us", "p99_us", "p99_9_us", "max_us")
 
@@ -138,7 +138,7 @@ def ms(us: float | None) -> str:
 
 RAW_HEADERS = (
     "engine", "version", "runtime", "status", "ops", "ops_per_s",
-    "p50_us", "p95_us", "p99_us", "p99_9_us", "max_us", "errors",
+    "p50_us", "p95_us", "p99_us", "p99_9_us", "max_us", "errors", "driver",
 )  # fmt: skip
 
 
@@ -159,9 +159,15 @@ def side_by_side(report: dict[str, Any], raw: bool = False) -> list[tuple]:
             numbers = (f"{count:,}", f"{tps:,.0f}", *(ms(overall.get(k)) for k in PERCENTILES))
         rows.append(
             (name, meta.get("version", ""), meta.get("runtime", ""), status, *numbers,
-             summary.get("error_count", 0))
+             summary.get("error_count", 0), driver_of(summary, meta))
         )  # fmt: skip
     return rows
+
+
+def driver_of(summary: dict[str, Any], meta: dict[str, Any]) -> str:
+    """The load driver and its version ("mariadb 1.1.14 (Connector/C 3.3.20)")."""
+    source = summary if summary.get("driver") else meta
+    return f"{source.get('driver', '')} {source.get('driver_version', '')}".strip()
 
 
 def by_operation(report: dict[str, Any]) -> tuple[list[str], list[tuple[str, ...]]]:

@@ -12,6 +12,12 @@ ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || packages+=(postgresql)
 ls /usr/lib/postgresql/*/bin/pgbench >/dev/null 2>&1 || packages+=(postgresql-contrib)
 command -v mariadbd >/dev/null 2>&1 || packages+=(mariadb-server)
 command -v sysbench >/dev/null 2>&1 || packages+=(sysbench)
+# MariaDB Connector/Python (`arena load`'s MySQL-family driver) builds from source against
+# Connector/C: its headers and mariadb_config, a C compiler, Python's headers.
+dpkg -s libmariadb-dev >/dev/null 2>&1 || packages+=(libmariadb-dev)
+command -v gcc >/dev/null 2>&1 || packages+=(gcc)
+python3 -c 'import os, sysconfig; assert os.path.exists(sysconfig.get_paths()["include"] + "/Python.h")' \
+    >/dev/null 2>&1 || packages+=(python3-dev)
 dpkg -s unixodbc >/dev/null 2>&1 || packages+=(unixodbc)
 dpkg -s tdsodbc >/dev/null 2>&1 || packages+=(tdsodbc)
 command -v make >/dev/null 2>&1 || packages+=(make)
@@ -36,7 +42,7 @@ if [ ${#packages[@]} -gt 0 ]; then
     if [ "$created_policy" = 1 ]; then rm -f "$policy"; fi
 fi
 
-python3 -m pip install -q --disable-pip-version-check -e '.[test]'
+python3 -m pip install -q --disable-pip-version-check -e '.[test,mariadb]'
 
 # The docker tests need a daemon and the stand-in images: a few minutes on a new machine.
 bash scripts/docker-ci.sh

@@ -8,6 +8,7 @@ native server's init/start commands, bulk loading and catalog queries.
 from __future__ import annotations
 
 import importlib
+import os
 import signal
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -485,16 +486,59 @@ class Engine:
     def vector_search_sql(self, kind: str, params: dict) -> list[str]:
         return []  # session settings of an approximate search (ef_search, probes)
 
+    # -- mysql driver hooks (arena/load/drivers/: the module `arena load`'s users run on) ----
+    # The load's hot path may use a faster module than `driver` (which everything else
+    # uses): the first of `load_drivers` that imports serves, `driver` when none is listed.
+    # The environment variable named by `load_driver_env` picks one of them by name (to
+    # compare drivers, or to force the fallback); a name not listed, or not installed, is
+    # refused before anything starts.
+    load_drivers: ClassVar[tuple[str, ...]] = ()
+    load_driver_env: ClassVar[str] = ""
+
+    def load_driver(self) -> str:
+        """The DB-API module `arena load`'s users connect with (see load_drivers)."""
+        candidates = self.load_drivers or (self.driver,)
+        wanted = os.environ.get(self.load_driver_env, "").strip() if self.load_driver_env else ""
+        if wanted:
+            if wanted not in candidates:
+                raise ArenaError(
+                    f"{self.load_driver_env}={wanted} is not a load driver for "
+                    f"{self.display_name}.",
+                    f"Use one of: {', '.join(candidates)} (or unset it: the first installed).",
+                )
+            if not _importable(wanted):
+                raise ArenaError(
+                    f"{self.load_driver_env}={wanted}, but the {wanted} package cannot be "
+                    "imported here.",
+                    f"Install it (`pip install {wanted}`) or pick another of: "
+                    f"{', '.join(candidates)}.",
+                )
+            return wanted
+        return next((name for name in candidates if _importable(name)), self.driver)
+
     def __repr__(self) -> str:
         return f"<Engine {self.name}>"
+
+
+def _importable(module: str) -> bool:
+    """The module imports (installed, and its C library loads)."""
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        return False
+    return True
 
 
 def error_text(exc: BaseException) -> str:
     """The server's own message, without driver noise, on one line."""
     args = getattr(exc, "args", ())
-    # PyMySQL: (code, message); psycopg/sqlite: message; pyodbc: (sqlstate, message)
+    # PyMySQL: (code, message); psycopg/sqlite: message; pyodbc: (sqlstate, message);
+    # MariaDB Connector/Python: (message,) with the number in .errno
+    errno = getattr(exc, "errno", None)
     if len(args) >= 2 and isinstance(args[1], str):
         text = f"{args[1]} ({args[0]})"
+    elif isinstance(errno, int) and errno > 0 and not isinstance(exc, OSError):
+        text = f"{exc} ({errno})"
     else:
         text = str(exc)
     return " ".join(text.split())

@@ -197,12 +197,17 @@ class MySQL(Engine):
         2006: ErrorKind.CONNECTION_LOST, 2013: ErrorKind.CONNECTION_LOST,
         2003: ErrorKind.CONNECTION_LOST, 2055: ErrorKind.CONNECTION_LOST,
         1927: ErrorKind.CONNECTION_LOST, 4031: ErrorKind.CONNECTION_LOST,
+        # MariaDB Connector/C's network read and write errors (mariadb/errmsg.h)
+        5013: ErrorKind.CONNECTION_LOST, 5014: ErrorKind.CONNECTION_LOST,
         1064: ErrorKind.SYNTAX,
     }  # fmt: skip
 
     def error_code(self, exc: BaseException) -> str | int | None:
         if isinstance(exc, self.driver_module().err.InterfaceError):
             return 2006  # PyMySQL: the connection is already closed
+        errno = getattr(exc, "errno", None)
+        if isinstance(errno, int) and errno > 0 and not isinstance(exc, OSError):
+            return errno  # MariaDB Connector/Python: the server's or the client's number
         code = exc.args[0] if exc.args else None
         return code if isinstance(code, int) else None
 
@@ -332,6 +337,14 @@ class MySQL(Engine):
 
     # -- load hooks --
     default_row_values = "() VALUES ()"  # MySQL has no DEFAULT VALUES
+
+    # -- mysql driver hooks --
+    # MariaDB Connector/Python (C, binary-protocol prepared statements) for the load's hot
+    # path: far fewer CPU microseconds per query than pure-Python PyMySQL, on the cores the
+    # server needs too (README, benchmarks/load.py). PyMySQL serves when it is absent.
+    # https://mariadb.com/docs/connectors/mariadb-connector-python/
+    load_drivers = ("mariadb", "pymysql")
+    load_driver_env = "ARENA_MYSQL_DRIVER"
 
 
 # Accounts that can log in without arena's password: anonymous ones, empty passwords, and

@@ -37,7 +37,8 @@ def run_engine(
     shape = config.shape
     folder.engine_update(
         name, status="running", version=target.version, runtime=target.endpoint.runtime,
-        limits=target.endpoint.limits, driver=target.engine.driver,
+        limits=target.endpoint.limits, driver=target.driver,
+        driver_version=target.driver_version,
         operations=list(target.operations), skipped_kinds=list(target.skipped),
     )  # fmt: skip
     cluster.prepare(plan_for(target, config, f"{folder.run_id}:{name}"))

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from arena.engines.base import error_text
 from arena.errors import ArenaError
+from arena.load.drivers import driver_version
 from arena.load.process import LoadProcess
 from arena.targets import Target, resolve
 
@@ -32,6 +33,8 @@ class LoadTarget:
     schema: Schema
     skipped: tuple[str, ...] = ()
     operations: tuple[str, ...] = ()
+    driver: str = ""  # the load driver's module (Engine.load_driver), sent to every process
+    driver_version: str = ""  # ...and its version, recorded next to it in the results
 
     @property
     def engine(self) -> Any:
@@ -61,7 +64,9 @@ def prepare_target(target: Target, config: LoadConfig) -> LoadTarget:
         from arena.introspect import no_tables_error
 
         raise no_tables_error(target.engine, target.endpoint)
-    prepared = LoadTarget(target, schema)
+    driver = target.engine.load_driver()
+    prepared = LoadTarget(target, schema, driver=driver)
+    prepared.driver_version = driver_version(target.engine, driver)
     process = LoadProcess(plan_for(prepared, config, "check"))
     empty = process.workload.empty_tables(list(process.mix.operations))
     if empty:
@@ -116,6 +121,7 @@ def plan_for(target: LoadTarget, config: LoadConfig, run_key: str) -> dict[str, 
         "tps": config.tps,
         "arrival": config.arrival,
         "think_time": config.think_time,
+        "driver": target.driver,
         # the same for every engine of a run, different from the last run (unique text)
         "salt": hashlib.sha1(run_key.split(":")[0].encode()).hexdigest()[:6],
     }

@@ -100,7 +100,9 @@ class LoadProcess:
         self.users = 0
         self.stopped = False
         self.start_ns: int | None = None
-        self.errors = drivers.session_class(self.engine).errors(self.engine)
+        # The driver the master picked (Engine.load_driver), the same in every process.
+        self.session_class = drivers.session_class(self.engine, plan.get("driver"))
+        self.errors = self.session_class.errors(self.engine)
 
     def begin_at(self, wall_time: float) -> None:
         """Users start work at this wall-clock time (the same moment in every process), and
@@ -192,7 +194,7 @@ class LoadProcess:
         as an error of a pseudo-operation, so a dead server shows in the metrics)."""
         while True:
             try:
-                return drivers.open_session(self.engine, self.endpoint)
+                return self.session_class(self.engine, self.endpoint)
             except self.errors as exc:
                 self.recorder.error("connect", drivers.error_kind(exc), drivers.describe(exc))
                 drivers.pause(RECONNECT_BACKOFF_S * (0.5 + rng.random()))

@@ -60,7 +60,8 @@ def run_load(
     for t in targets:
         folder.engine_update(
             t.name, status="waiting", version=t.version, runtime=t.endpoint.runtime,
-            limits=t.endpoint.limits, driver=t.engine.driver,
+            limits=t.endpoint.limits, driver=t.driver,
+            driver_version=t.driver_version,
         )  # fmt: skip
     OUTCOMES.clear()
     interrupted = False
@@ -83,7 +84,16 @@ def run_load(
         finally:
             sigint.cancel()
     results = [OUTCOMES.get(t.name) or EngineOutcome(t.name, "not run") for t in targets]
-    summary = {r.engine: {"status": r.status, "message": r.message, **r.summary} for r in results}
+    drivers = {t.name: {"driver": t.driver, "driver_version": t.driver_version} for t in targets}
+    summary = {
+        r.engine: {
+            "status": r.status,
+            "message": r.message,
+            **drivers[r.engine],
+            **r.summary,
+        }
+        for r in results
+    }
     folder.write_summary(summary)
     status = "interrupted" if interrupted else "done"
     if crashed is not None or any(r.status == "failed" for r in results):

@@ -6,7 +6,8 @@ Imported only after locust (gevent's monkey-patching), by arena/load/process.py.
 
 Why each driver is handled the way it is:
 - psycopg (PostgreSQL, Supabase): see drivers/postgres.py (libpq's pq layer, prepared).
-- PyMySQL: pure Python over the patched socket: cooperative as is, CPU-bound in Python.
+- MySQL, MariaDB: MariaDB Connector/Python (C) when installed, see drivers/mysql_mariadb.py;
+  else PyMySQL: pure Python over the patched socket, cooperative as is, CPU-bound in Python.
 - sqlite3: in-process and quick; its calls block the hub briefly, by nature.
 - pyodbc (SQL Server): a C driver that blocks the hub, so its calls run in gevent's thread
   pool (real OS threads), sized to the users. https://www.gevent.org/api/gevent.threadpool.html
@@ -15,6 +16,8 @@ Why each driver is handled the way it is:
 from __future__ import annotations
 
 import contextlib
+import importlib
+import importlib.metadata
 from typing import TYPE_CHECKING, Any
 
 import gevent
@@ -47,6 +50,24 @@ class Session:
         self.conn = self.connect()
         self.cur = self.conn.cursor()
 
+    @classmethod
+    def with_driver(cls, driver: str) -> type[Session]:
+        """The Session class for the load driver `driver` (Engine.load_driver): this one,
+        unless the family has several drivers."""
+        return cls
+
+    @classmethod
+    def version(cls, driver: str) -> str:
+        """The driver's version, as results record it next to its name."""
+        # The installed distribution's version (PyMySQL's __version__ is the MySQLdb one it
+        # imitates); sqlite3, part of Python, by its library's version.
+        try:
+            version = importlib.metadata.version(driver)
+        except importlib.metadata.PackageNotFoundError:
+            module = importlib.import_module(driver)
+            version = getattr(module, "sqlite_version", None) or getattr(module, "version", "")
+        return str(version)
+
     def connect(self) -> Any:
         return self.engine.connect(self.endpoint, connect_timeout=5)
 
@@ -72,12 +93,15 @@ class Session:
             self.conn.close()
 
 
-def session_class(engine: Engine) -> type[Session]:
-    return SESSIONS.get(engine.family, Session)
+def session_class(engine: Engine, driver: str | None = None) -> type[Session]:
+    """The Session for `engine` on the load driver `driver` (default: the one
+    Engine.load_driver picks here; the master sends its pick to every worker)."""
+    return SESSIONS.get(engine.family, Session).with_driver(driver or engine.load_driver())
 
 
-def open_session(engine: Engine, endpoint: Endpoint) -> Session:
-    return session_class(engine)(engine, endpoint)
+def driver_version(engine: Engine, driver: str) -> str:
+    """The version of the load driver `driver`, e.g. "1.2.4" (pymysql)."""
+    return session_class(engine, driver).version(driver)
 
 
 def size_thread_pool(users: int) -> None:
@@ -88,6 +112,11 @@ def size_thread_pool(users: int) -> None:
 def error_kind(exc: BaseException) -> str:
     """A short, stable name for an error: the class, plus the server's code when there is one."""
     name = type(exc).__name__
+    errno = getattr(exc, "errno", None)
+    if isinstance(errno, int) and errno > 0 and not isinstance(exc, OSError):
+        # MariaDB Connector/Python: the number PyMySQL puts in args[0], so both drivers
+        # name an error alike (its SQLSTATE is coarser: 23000 for every integrity error).
+        return f"{name} ({errno})"
     sqlstate = getattr(exc, "sqlstate", None)
     if sqlstate:
         return f"{name} ({sqlstate})"
