@@ -24,6 +24,7 @@ from arena.load.live import LiveView, Snapshot
 from arena.load.monitor import OUTCOMES, answers, run_engine
 from arena.load.prepare import LoadTarget, prepare_targets
 from arena.load.results import EngineOutcome, RunFolder
+from arena.load.web import keep_web_open, web_url
 from arena.runtime.base import free_port
 from arena.state import ProjectState
 
@@ -109,7 +110,8 @@ def make_cluster(config: LoadConfig, index: int = 0) -> Cluster:
     if web_port:
         from arena import console
 
-        console.info(f"Locust web UI: http://127.0.0.1:{web_port}/")
+        # on stderr: --json keeps stdout machine-readable
+        console.info(f"Locust web UI: {web_url(cluster)}", err=True)
     return cluster
 
 
@@ -130,6 +132,7 @@ def _run_sequential(
     try:
         for target in targets:
             _run_guarded(cluster, target, config, folder, view)
+        keep_web_open([cluster])
     finally:
         cluster.close()
 
@@ -172,6 +175,7 @@ def _run_parallel(
     ]
     try:
         gevent.joinall(greenlets, raise_error=True)
+        keep_web_open(clusters)
     except KeyboardInterrupt:
         gevent.killall(greenlets, exception=KeyboardInterrupt, block=True, timeout=30)
         raise

@@ -16,23 +16,27 @@ arena measured. A Locust "request" is an attempt: arena's operations plus its er
 errors counted as failures (and as requests without a latency, so means and percentiles are
 of the successful operations, like arena's).
 
-`disagreements` compares what the UI serves (/stats/requests) with a run's summary.json.
+arena/load/webcheck.py compares what the UI serves (/stats/requests) with a run's results.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections import deque
 from typing import Any
 
+import gevent
 import numpy as np
 from locust.stats import EntriesDict, RequestStats, StatsEntry, StatsError
 
+from arena import console
 from arena.load import metrics
 from arena.load.metrics import Interval, _bucket_tables, new_histogram
 
 METHOD = "SQL"  # Locust's "Type" column
 CURRENT_WINDOW_S = 10  # Locust's "current" RPS and chart percentiles cover ~10 s
-TOLERANCE = 0.05  # the UI and the results must agree within 5 %
+# After the run the UI still shows the final numbers this long (Ctrl-C closes it at once).
+KEEP_OPEN_S = 10
 
 _LOWEST, _WIDTH = _bucket_tables(new_histogram())
 _MIDDLE = (_LOWEST + _WIDTH // 2).astype(np.float64)
@@ -250,54 +254,19 @@ def feed_locust_stats(stats: Any, rows: list[tuple[int, Interval]]) -> None:
             stats.feed(second, interval)
 
 
-# -- the UI against the results ------------------------------------------------------------
-def _off(shown: float, measured: float, tolerance: float) -> bool:
-    if not measured:
-        return abs(shown) > 0
-    return abs(shown - measured) > tolerance * abs(measured)
+def web_url(cluster: Any) -> str:
+    return f"http://{cluster.web.host}:{cluster.web.port}/"
 
 
-def disagreements(
-    ui: dict[str, Any], summary: dict[str, Any], tolerance: float = TOLERANCE
-) -> list[str]:
-    """Where Locust's /stats/requests JSON (`ui`) and an engine's entry of summary.json differ
-    by more than `tolerance`: requests, failures and rate in total, and per operation its
-    operations, failures, p50/p95/p99. Empty when they agree."""
-    rows = {row["name"]: row for row in ui.get("stats", [])}
-    total = rows.get("Aggregated")
-    if total is None:
-        return ["the UI shows no Aggregated row"]
-    problems: list[str] = []
-
-    def check(what: str, shown: float, measured: float) -> None:
-        if _off(shown, measured, tolerance):
-            problems.append(f"{what}: UI {shown:,.3f} vs results {measured:,.3f}")
-
-    errors_by_op: dict[str, int] = {}
-    for key, n in summary.get("errors", {}).items():
-        op = key.partition(": ")[0]
-        errors_by_op[op] = errors_by_op.get(op, 0) + n
-    ops = summary["overall"].get("count", 0)
-    errors = summary.get("error_count", 0)
-    check("total requests", total["num_requests"], ops + errors)
-    check("total failures", total["num_failures"], errors)
-    attempts = ops + errors
-    ok_share = ops / attempts if attempts else 1.0
-    check("ops/s", ui.get("total_rps", total["total_rps"]) * ok_share, summary["throughput_per_s"])
-    for op, measured in summary.get("operations", {}).items():
-        row = rows.get(op)
-        failures = errors_by_op.get(op, 0)
-        if row is None:
-            problems.append(f"{op}: not in the UI ({measured.get('count', 0):,} operations)")
-            continue
-        check(f"{op} operations", row["num_requests"] - row["num_failures"], measured["count"])
-        check(f"{op} failures", row["num_failures"], failures)
-        for key, fraction in (("p50_us", "median_response_time"),
-                              ("p95_us", "response_time_percentile_0.95"),
-                              ("p99_us", "response_time_percentile_0.99")):  # fmt: skip
-            if key in measured and fraction in row:
-                check(f"{op} {key[:-3]} ms", row[fraction], measured[key] / 1000)
-    for op, n in errors_by_op.items():
-        if op not in summary.get("operations", {}):
-            check(f"{op} failures", rows.get(op, {}).get("num_failures", 0), n)
-    return problems
+def keep_web_open(clusters: list[Any]) -> None:
+    """Let the final numbers be read (by a person, or a check) before the UI closes."""
+    urls = [web_url(c) for c in clusters if c.web is not None]
+    if not urls:
+        return
+    console.info(
+        f"Locust web UI: the final numbers stay at {', '.join(urls)} for {KEEP_OPEN_S} s "
+        "(Ctrl-C closes it)",
+        err=True,
+    )
+    with contextlib.suppress(KeyboardInterrupt):  # the run is done: not an interruption
+        gevent.sleep(KEEP_OPEN_S)
