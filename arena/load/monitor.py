@@ -104,14 +104,14 @@ def run_engine(
         add_collected(cluster.finalize())
         tail = [(s, i) for s, i in seconds.rest() if i.count or i.error_count]
         latest = write_rows(tail) or latest
-        if cluster.web is not None:
-            feed_locust_stats(cluster.env.stats, tail)
         series.close()
         elapsed = max(end - start, 1e-3)
         if status == "ok":
             status, message = judge_error_rate(agg.total, config.max_error_rate)
         # A dead engine's rates count the time it answered, not the time it lay dead.
         measured = max(min(alive_until, elapsed), 1e-3) if status == "died" else elapsed
+        if cluster.web is not None:
+            feed_locust_stats(cluster.env.stats, tail, measured)
         doc = _metrics_doc(target, agg, measured, status, elapsed)
         folder.write_metrics(name, doc)
         folder.engine_update(name, status=status, message=message, elapsed_s=round(elapsed, 3))

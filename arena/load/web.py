@@ -121,7 +121,7 @@ class LiveEntry(StatsEntry):
         if current:
             first = max(first, last - CURRENT_WINDOW_S + 1)
             return sum(per_second.get(s, 0) for s in range(first, last + 1)) / (last - first + 1)
-        return sum(per_second.values()) / (last - first + 1)
+        return sum(per_second.values()) / (self.stats.measured_s or last - first + 1)
 
     @property
     def current_rps(self) -> float:
@@ -163,6 +163,10 @@ class LiveStats(RequestStats):
         self.window: deque[tuple[int, np.ndarray]] = deque(maxlen=CURRENT_WINDOW_S)
         self.first_second: int | None = None
         self.last_second: int | None = None
+        # Set by the last feed of an engine: its measured time, arena's denominator. Until
+        # then the seconds fed, first to last; the tail drained after the stop may start a
+        # second of its own, which would count as a whole one.
+        self.measured_s: float | None = None
         self._window_cache: dict[float, float | None] = {}
         super().__init__(use_response_times_cache=True)
         self.clear_all()
@@ -173,13 +177,13 @@ class LiveStats(RequestStats):
         self.total = LiveEntry(self, "Aggregated", "")
         self.entries = _LiveEntries(self)
         self.window.clear()
-        self.first_second = self.last_second = None
+        self.first_second = self.last_second = self.measured_s = None
         self._window_cache = {}
 
     def reset_all(self) -> None:  # the UI's "Reset stats"
         super().reset_all()
         self.window.clear()
-        self.first_second = self.last_second = None
+        self.first_second = self.last_second = self.measured_s = None
         self._window_cache = {}
 
     def feed(self, second: int, interval: Interval) -> None:
@@ -247,11 +251,16 @@ class LiveStats(RequestStats):
         self.history.append(row)
 
 
-def feed_locust_stats(stats: Any, rows: list[tuple[int, Interval]]) -> None:
-    """The monitor's once-a-second call with --web: merged seconds into the UI's stats."""
+def feed_locust_stats(
+    stats: Any, rows: list[tuple[int, Interval]], measured_s: float | None = None
+) -> None:
+    """The monitor's once-a-second call with --web: merged seconds into the UI's stats; the
+    last call of an engine gives its measured time."""
     if isinstance(stats, LiveStats):
         for second, interval in rows:
             stats.feed(second, interval)
+        if measured_s is not None:
+            stats.measured_s = measured_s
 
 
 def web_url(cluster: Any) -> str:

@@ -4,18 +4,73 @@ tests and benchmarks use it from unpatched processes."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 TOLERANCE = 0.05  # the UI and the results must agree within 5 %
 
 
-def _off(shown: float, measured: float, tolerance: float) -> bool:
-    if not measured:
-        return abs(shown) > 0
-    return abs(shown - measured) > tolerance * abs(measured)
-
-
 CURRENT_WINDOW_S = 10  # Locust's "current" RPS: the last ~10 s
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    what: str
+    shown: float  # by the UI
+    measured: float  # in the run's results
+
+    @property
+    def off_by(self) -> float:
+        """Relative difference (0.02 = 2 %); a value the results have none of must be 0."""
+        if not self.measured:
+            return 0.0 if not self.shown else float("inf")
+        return abs(self.shown - self.measured) / abs(self.measured)
+
+    def __str__(self) -> str:
+        return f"{self.what}: UI {self.shown:,.3f} vs results {self.measured:,.3f}"
+
+
+def comparisons(
+    ui: dict[str, Any], summary: dict[str, Any], per_second: list[tuple[float, int]] | None = None
+) -> list[Comparison]:
+    """Each number the UI shows next to the run's own: requests, failures, ops/s and
+    p50/p95/p99 in total and per operation; with `per_second` (the run's CSV rows as
+    (elapsed s, operations + errors)), also the "current RPS" the UI shows and charts.
+    `ui` is Locust's /stats/requests JSON, `summary` an engine's entry of summary.json."""
+    rows = {row["name"]: row for row in ui.get("stats", [])}
+    total = rows.get("Aggregated", {})
+    out: list[Comparison] = []
+
+    def check(what: str, shown: float, measured: float) -> None:
+        out.append(Comparison(what, float(shown), float(measured)))
+
+    errors_by_op: dict[str, int] = {}
+    for key, n in summary.get("errors", {}).items():
+        op = key.partition(": ")[0]
+        errors_by_op[op] = errors_by_op.get(op, 0) + n
+    ops = summary["overall"].get("count", 0)
+    errors = summary.get("error_count", 0)
+    attempts = ops + errors
+    check("total requests", total.get("num_requests", 0), attempts)
+    check("total failures", total.get("num_failures", 0), errors)
+    ok_share = ops / attempts if attempts else 1.0
+    shown_rps = ui.get("total_rps", total.get("total_rps", 0))
+    check("ops/s", shown_rps * ok_share, summary["throughput_per_s"])
+    _percentiles(check, "overall", total, summary["overall"])
+    if per_second:
+        check(
+            "current RPS", ui.get("current_rps", total.get("current_rps", 0)), _current(per_second)
+        )
+    for op, measured in summary.get("operations", {}).items():
+        row = rows.get(op, {})
+        shown_ops = row.get("num_requests", 0) - row.get("num_failures", 0)
+        check(f"{op} operations", shown_ops, measured["count"])
+        check(f"{op} failures", row.get("num_failures", 0), errors_by_op.get(op, 0))
+        _percentiles(check, op, row, measured)
+    for op, n in errors_by_op.items():
+        if op not in summary.get("operations", {}):
+            check(f"{op} failures", rows.get(op, {}).get("num_failures", 0), n)
+    return out
 
 
 def disagreements(
@@ -24,47 +79,10 @@ def disagreements(
     per_second: list[tuple[float, int]] | None = None,
     tolerance: float = TOLERANCE,
 ) -> list[str]:
-    """Where Locust's /stats/requests JSON (`ui`) and an engine's entry of summary.json differ
-    by more than `tolerance`: requests, failures, ops/s and p50/p95/p99 in total and per
-    operation; with `per_second` (the run's CSV rows as (elapsed s, operations + errors)),
-    also the "current RPS" the UI shows and charts. Empty when they agree."""
-    rows = {row["name"]: row for row in ui.get("stats", [])}
-    total = rows.get("Aggregated")
-    if total is None:
+    """The comparisons off by more than `tolerance`, as lines; empty when the UI agrees."""
+    if not any(row.get("name") == "Aggregated" for row in ui.get("stats", [])):
         return ["the UI shows no Aggregated row"]
-    problems: list[str] = []
-
-    def check(what: str, shown: float, measured: float) -> None:
-        if _off(shown, measured, tolerance):
-            problems.append(f"{what}: UI {shown:,.3f} vs results {measured:,.3f}")
-
-    errors_by_op: dict[str, int] = {}
-    for key, n in summary.get("errors", {}).items():
-        op = key.partition(": ")[0]
-        errors_by_op[op] = errors_by_op.get(op, 0) + n
-    ops = summary["overall"].get("count", 0)
-    errors = summary.get("error_count", 0)
-    check("total requests", total["num_requests"], ops + errors)
-    check("total failures", total["num_failures"], errors)
-    attempts = ops + errors
-    ok_share = ops / attempts if attempts else 1.0
-    check("ops/s", ui.get("total_rps", total["total_rps"]) * ok_share, summary["throughput_per_s"])
-    _percentiles(check, "overall", total, summary["overall"])
-    if per_second:
-        check("current RPS", ui.get("current_rps", total["current_rps"]), _current(per_second))
-    for op, measured in summary.get("operations", {}).items():
-        row = rows.get(op)
-        failures = errors_by_op.get(op, 0)
-        if row is None:
-            problems.append(f"{op}: not in the UI ({measured.get('count', 0):,} operations)")
-            continue
-        check(f"{op} operations", row["num_requests"] - row["num_failures"], measured["count"])
-        check(f"{op} failures", row["num_failures"], failures)
-        _percentiles(check, op, row, measured)
-    for op, n in errors_by_op.items():
-        if op not in summary.get("operations", {}):
-            check(f"{op} failures", rows.get(op, {}).get("num_failures", 0), n)
-    return problems
+    return [str(c) for c in comparisons(ui, summary, per_second) if c.off_by > tolerance]
 
 
 def _percentiles(check: Any, what: str, row: dict[str, Any], measured: dict[str, Any]) -> None:
