@@ -83,10 +83,9 @@ class Cluster(ABC):
 class LocalCluster(Cluster):
     """Users as greenlets in this process (one core at most)."""
 
-    def __init__(self, web_port: int | None = None) -> None:
+    def __init__(self) -> None:
         super().__init__()
         self.runner = self.env.create_local_runner()
-        self._open_web(web_port)
 
     def prepare(self, plan: dict[str, Any]) -> None:
         self.holder.process = LoadProcess(plan)

@@ -101,12 +101,14 @@ def make_cluster(config: LoadConfig, index: int = 0) -> Cluster:
         # Locust's web UI re-parses sys.argv with its own parser on every page load
         # (argument_parser.ui_extra_args_dict); arena's options would fail there.
         sys.argv = sys.argv[:1]
-    if config.workers or config.remote_workers:
+    if config.workers or config.remote_workers or web_port:
+        # --web alone: the users go to one worker process and the UI stays in this one, which
+        # only aggregates; serving a page in the users' process stalled them (issue 14).
         from arena.load.master import MasterCluster
 
         cluster: Cluster = MasterCluster(config, web_port)
     else:
-        cluster = LocalCluster(web_port)
+        cluster = LocalCluster()
     if web_port:
         from arena import console
 
