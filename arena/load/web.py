@@ -4,10 +4,12 @@ arena's users fire no Locust request event (arena/load/process.py), so Locust's 
 stay empty unless arena fills them. The old filler replayed every histogram bucket of every
 second through Python loops in the process that runs the users: it held the event loop for
 ~0.5 s a second (a 4-user PostgreSQL load fell from ~12,000 to ~800 ops/s, p99.9 from 2.7 ms
-to 1.3 s) and the UI showed what little got through.
+to 1.3 s), and the UI showed a fraction of the load (RPS 68 while arena counted thousands).
 
-Here `LiveStats` replaces the Environment's RequestStats. Once a second the monitor hands it
-the merged interval of every process (`feed`), in bulk: per operation, the histogram's counts
+Here `LiveStats` replaces the Environment's RequestStats, in the master process only: with
+--web the users run in worker processes (arena/load/master.py), and the master, which merges
+their histograms anyway, serves the UI. Once a second the monitor hands it the merged interval
+of every process (`feed`), in bulk: per operation, the histogram's counts
 are added to a numpy array and the second's attempts and failures to Locust's per-second
 dicts. Everything the UI reads is then computed on demand from those, with arena's rules:
 percentiles and mean from the µs HdrHistogram buckets (the same arithmetic as
@@ -42,14 +44,14 @@ _LOWEST, _WIDTH = _bucket_tables(new_histogram())
 _MIDDLE = (_LOWEST + _WIDTH // 2).astype(np.float64)
 
 
-def _value_at(counts: np.ndarray, total: int, fraction: float) -> float:
+def _value_at(cumulative: np.ndarray, fraction: float) -> float:
     """arena's percentile (metrics.summarize): the highest value of the bucket holding the
-    target count, in ms."""
+    target count, in ms. `cumulative` is the running sum of a histogram's counts."""
+    total = int(cumulative[-1])
     if total <= 0:
         return 0.0
     target = max(int(fraction * total + 0.5), 1)
-    index = int(np.searchsorted(np.cumsum(counts), target))
-    index = min(index, len(counts) - 1)
+    index = min(int(np.searchsorted(cumulative, target)), len(cumulative) - 1)
     return int(_LOWEST[index] + _WIDTH[index] - 1) / 1000
 
 
@@ -61,6 +63,7 @@ class LiveEntry(StatsEntry):
         self.successes = 0
         self.min_us: int | None = None
         self.max_us = 0
+        self._cumulative: np.ndarray | None = None  # of counts, until the next feed
         self._cache: dict[float, float] = {}
         super().__init__(stats, name, method, use_response_times_cache=True)
 
@@ -68,7 +71,7 @@ class LiveEntry(StatsEntry):
         super().reset()
         self.counts[:] = 0
         self.successes, self.min_us, self.max_us = 0, None, 0
-        self._cache = {}
+        self._cumulative, self._cache = None, {}
 
     def _cache_response_times(self, t: int) -> None:
         """Locust copies its response-time dict every second for its "current" percentiles;
@@ -87,7 +90,7 @@ class LiveEntry(StatsEntry):
         self.min_response_time = self.min_us / 1000
         self.max_response_time = self.max_us / 1000
         self.last_request_timestamp = second
-        self._cache = {}
+        self._cumulative, self._cache = None, {}
 
     def fail(self, second: int, n: int) -> None:
         self.num_requests += n
@@ -100,7 +103,9 @@ class LiveEntry(StatsEntry):
     # -- what the UI reads ------------------------------------------------------------------
     def get_response_time_percentile(self, percent: float) -> float:
         if percent not in self._cache:
-            self._cache[percent] = _value_at(self.counts, self.successes, percent)
+            if self._cumulative is None:
+                self._cumulative = np.cumsum(self.counts)
+            self._cache[percent] = _value_at(self._cumulative, percent)
         return self._cache[percent]
 
     @property
@@ -226,8 +231,10 @@ class LiveStats(RequestStats):
         """A percentile of the last CURRENT_WINDOW_S seconds fed (the UI's chart)."""
         if fraction not in self._window_cache:
             counts = sum((c for _, c in self.window), np.zeros(len(_LOWEST), dtype=np.int64))
-            total = int(counts.sum())
-            self._window_cache[fraction] = _value_at(counts, total, fraction) if total else None
+            cumulative = np.cumsum(counts)
+            self._window_cache[fraction] = (
+                _value_at(cumulative, fraction) if cumulative[-1] else None
+            )
         return self._window_cache[fraction]
 
     def _history(self, second: int, users: int) -> None:
