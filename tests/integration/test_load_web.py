@@ -1,6 +1,6 @@
 """`arena load --web` on native PostgreSQL: Locust's web UI listens on loopback only, at the URL
-arena prints; Chromium renders it during the run (the screenshot is kept in tests/artifacts/,
-gitignored, for a person to look at); and after the run the UI's /stats/requests JSON agrees
+arena prints; Chromium renders its statistics and charts during the run (screenshots kept in
+tests/artifacts/, gitignored, for a person to look at); and after the run the UI's /stats/requests JSON agrees
 with the run's summary.json and per-second CSV within 5 % (arena/load/webcheck.py, whose
 negative controls are in tests/unit/test_web_stats.py).
 """
@@ -122,10 +122,15 @@ def test_the_web_ui_serves_the_runs_own_numbers(servers, tmp_path):
             [folder] = list(results.iterdir())
             wait_for_rows(folder / "postgres.csv", 3)
             ARTIFACTS.mkdir(exist_ok=True)
-            shot = ARTIFACTS / "load-web-ui.png"
-            shot.unlink(missing_ok=True)
-            taken = screenshot(url, shot)
-            assert taken.returncode == 0 and shot.stat().st_size > 20_000, taken.stderr[-2000:]
+            for page, name in (
+                (url, "load-web-ui.png"),
+                (f"{url}?tab=charts", "load-web-charts.png"),
+            ):
+                shot = ARTIFACTS / name
+                shot.unlink(missing_ok=True)
+                taken = screenshot(page, shot)
+                assert taken.returncode == 0, taken.stderr[-2000:]
+                assert shot.stat().st_size > 20_000, f"{name}: a blank page?"
 
             lines.wait_for(r"final numbers stay at")
             time.sleep(UI_CACHE_S + 0.2)
