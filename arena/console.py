@@ -21,8 +21,8 @@ def as_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, sort_keys=True, default=str))
 
 
-def info(message: str) -> None:
-    click.echo(message)
+def info(message: str, err: bool = False) -> None:
+    click.echo(message, err=err)
 
 
 def warn(message: str) -> None:

@@ -18,6 +18,7 @@ from arena.load.glue import Holder, ShapeAdapter, make_user_class, wall_second
 from arena.load.metrics import Interval
 from arena.load.process import LoadProcess
 from arena.load.shapes import StagedShape
+from arena.load.web import LiveStats
 
 Collected = list[tuple[int, str, Interval]]  # (wall second, source, what it measured)
 
@@ -40,6 +41,9 @@ class Cluster(ABC):
 
     def _open_web(self, web_port: int | None) -> None:
         if web_port:
+            # arena's numbers, fed in bulk (arena/load/web.py); after the runner is made, so
+            # Locust's worker-report listener keeps the empty RequestStats it was given.
+            self.env.stats = LiveStats()
             self.web = self.env.create_web_ui("127.0.0.1", web_port)
 
     def _on_stopping(self, **_: Any) -> None:
@@ -79,10 +83,9 @@ class Cluster(ABC):
 class LocalCluster(Cluster):
     """Users as greenlets in this process (one core at most)."""
 
-    def __init__(self, web_port: int | None = None) -> None:
+    def __init__(self) -> None:
         super().__init__()
         self.runner = self.env.create_local_runner()
-        self._open_web(web_port)
 
     def prepare(self, plan: dict[str, Any]) -> None:
         self.holder.process = LoadProcess(plan)

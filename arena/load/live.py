@@ -1,8 +1,6 @@
 """The live view: one row per engine (rich), refreshed every second while the load runs.
 
-With --web, Locust's own web UI is shown instead; arena then feeds each second's counts into
-Locust's stats so its charts move (Locust rounds them to its millisecond buckets; arena's
-reported percentiles never come from there).
+With --web, Locust's own web UI is shown instead, showing arena's numbers (arena/load/web.py).
 """
 
 from __future__ import annotations
@@ -13,8 +11,6 @@ from typing import Any
 from rich.console import Console
 from rich.live import Live
 from rich.table import Table
-
-from arena.load.metrics import Interval
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,34 +67,3 @@ class LiveView:
                 _us(s.p50_us), _us(s.p95_us), _us(s.p99_us), str(s.errors),
             )  # fmt: skip
         return table
-
-
-def feed_locust_stats(stats: Any, interval: Interval) -> None:
-    """Add one interval to Locust's RequestStats (display only, for --web)."""
-    import time
-
-    now = int(time.time())
-    for name, hist in interval.ops.items():
-        entry = stats.get(name, "SQL")
-        for item in hist.get_recorded_iterator():
-            ms = item.value_iterated_to / 1000
-            _log_many(entry, ms, item.count_at_value_iterated_to, now)
-            _log_many(stats.total, ms, item.count_at_value_iterated_to, now)
-    for key, count in interval.errors.items():
-        name, _, kind = key.partition(": ")
-        for _ in range(min(count, 1000)):
-            stats.log_error("SQL", name, kind)
-
-
-def _log_many(entry: Any, ms: float, count: int, now: int) -> None:
-    """StatsEntry.log for `count` identical samples, without `count` calls."""
-    entry.num_requests += count
-    entry.total_response_time += ms * count
-    entry.min_response_time = (
-        ms if entry.min_response_time is None else min(entry.min_response_time, ms)
-    )
-    entry.max_response_time = max(entry.max_response_time, ms)
-    rounded = round(ms) if ms < 100 else round(ms, -1)
-    entry.response_times[rounded] = entry.response_times.get(rounded, 0) + count
-    entry.num_reqs_per_sec[now] = entry.num_reqs_per_sec.get(now, 0) + count
-    entry.last_request_timestamp = now

@@ -1,5 +1,6 @@
 """Worker processes: a Locust master here, `arena worker` processes it starts itself (one per
-core for the peak) plus remote ones. Only workers that prove the run's token take part
+core for the peak; one with --web alone, so that the web UI lives in the master, out of the
+users' process) plus remote ones. Only workers that prove the run's token take part
 (arena/load/auth.py); each second they send their histograms ("arena_metrics"), and the plan
 for an engine ("arena_plan") travels the other way, to them alone.
 """
@@ -56,7 +57,7 @@ class MasterCluster(Cluster):
 
     def __init__(self, config: LoadConfig, web_port: int | None = None) -> None:
         super().__init__()
-        self.expected = config.workers + config.remote_workers
+        self.expected = self._own_workers(config) + config.remote_workers
         self.sources = self.expected
         self.port = config.master_port or free_port()
         self.token = auth.run_token()
@@ -79,8 +80,14 @@ class MasterCluster(Cluster):
                 f"Remote workers: {auth.TOKEN_ENV}={self.token} arena worker --master HOST "
                 f"--master-port {self.port}"
             )
-        self.procs = [self._spawn_worker() for _ in range(config.workers)]
+        self.procs = [self._spawn_worker() for _ in range(self._own_workers(config))]
         self._wait_for_workers()
+
+    @staticmethod
+    def _own_workers(config: LoadConfig) -> int:
+        """The worker processes this master starts: --workers, or one for --web alone (the
+        web UI then lives here, out of the users' process)."""
+        return config.workers or (0 if config.remote_workers else 1)
 
     def _spawn_worker(self) -> subprocess.Popen:
         bind = self.runner.master_bind_host

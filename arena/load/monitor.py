@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING, Any
 import gevent
 
 from arena.load.glue import wall_second
-from arena.load.live import LiveView, Snapshot, feed_locust_stats
+from arena.load.live import LiveView, Snapshot
 from arena.load.metrics import Aggregate, Interval, Seconds, summarize
 from arena.load.prepare import plan_for
 from arena.load.results import EngineOutcome, RunFolder
+from arena.load.web import feed_locust_stats
 
 if TYPE_CHECKING:
     from arena.load.cluster import Cluster, Collected
@@ -80,8 +81,7 @@ def run_engine(
             rows = seconds.ready(wall_second())
             latest = write_rows(rows) or latest
             if cluster.web is not None:
-                for _, interval in rows:
-                    feed_locust_stats(cluster.env.stats, interval)
+                feed_locust_stats(cluster.env.stats, rows)
             view.update(_snapshot(name, "running", now - start, shape, latest, agg, config))
             last_tick = max(last_tick + 1.0, now - 0.5)  # no drift, no catch-up burst
             for _, interval in rows:
@@ -111,6 +111,8 @@ def run_engine(
             status, message = judge_error_rate(agg.total, config.max_error_rate)
         # A dead engine's rates count the time it answered, not the time it lay dead.
         measured = max(min(alive_until, elapsed), 1e-3) if status == "died" else elapsed
+        if cluster.web is not None:
+            feed_locust_stats(cluster.env.stats, tail, measured)
         doc = _metrics_doc(target, agg, measured, status, elapsed)
         folder.write_metrics(name, doc)
         folder.engine_update(name, status=status, message=message, elapsed_s=round(elapsed, 3))

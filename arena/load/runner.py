@@ -24,6 +24,7 @@ from arena.load.live import LiveView, Snapshot
 from arena.load.monitor import OUTCOMES, answers, run_engine
 from arena.load.prepare import LoadTarget, prepare_targets
 from arena.load.results import EngineOutcome, RunFolder
+from arena.load.web import keep_web_open, web_url
 from arena.runtime.base import free_port
 from arena.state import ProjectState
 
@@ -110,16 +111,19 @@ def make_cluster(config: LoadConfig, index: int = 0) -> Cluster:
         # Locust's web UI re-parses sys.argv with its own parser on every page load
         # (argument_parser.ui_extra_args_dict); arena's options would fail there.
         sys.argv = sys.argv[:1]
-    if config.workers or config.remote_workers:
+    if config.workers or config.remote_workers or web_port:
+        # --web alone: the users go to one worker process and the UI stays in this one, which
+        # only aggregates; serving a page in the users' process stalled them (issue 14).
         from arena.load.master import MasterCluster
 
         cluster: Cluster = MasterCluster(config, web_port)
     else:
-        cluster = LocalCluster(web_port)
+        cluster = LocalCluster()
     if web_port:
         from arena import console
 
-        console.info(f"Locust web UI: http://127.0.0.1:{web_port}/")
+        # on stderr: --json keeps stdout machine-readable
+        console.info(f"Locust web UI: {web_url(cluster)}", err=True)
     return cluster
 
 
@@ -140,6 +144,7 @@ def _run_sequential(
     try:
         for target in targets:
             _run_guarded(cluster, target, config, folder, view)
+        keep_web_open([cluster])
     finally:
         cluster.close()
 
@@ -182,6 +187,7 @@ def _run_parallel(
     ]
     try:
         gevent.joinall(greenlets, raise_error=True)
+        keep_web_open(clusters)
     except KeyboardInterrupt:
         gevent.killall(greenlets, exception=KeyboardInterrupt, block=True, timeout=30)
         raise
