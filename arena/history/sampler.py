@@ -1,0 +1,313 @@
+"""Resource use next to speed: a separate process samples once a second, outside the measured
+path, per instance the server's CPU % and RSS (psutil over the server's process tree for a
+native server, the Docker stats API for a container), the sessions on its database, its size
+at start and end; and the CPU of every load generator process (arena and its children).
+
+Output: JSON lines in <run folder>/resources.jsonl, one per instance per second:
+{"t": wall time, "instance", "cpu_pct", "rss_bytes", "connections", "client_cpu_pct" (the
+busiest load generator process), "client_cpu_total_pct", "client_busy_pct"}, plus {"t",
+"instance", "db_size_bytes", "at": "start"|"end"} lines.
+
+Client-bound: the load generator's busiest process above CLIENT_CPU_PCT in more than
+CLIENT_SHARE of a run's seconds means the numbers measure arena, not the engine. "Busy" is
+the CPU it used plus the time it waited for a CPU (Linux /proc/<pid>/task/*/schedstat): on a
+machine shared with other work a process that never idles may get 30% of a core, and it is
+client-bound all the same (https://docs.kernel.org/scheduler/sched-stats.html).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+CLIENT_CPU_PCT = 90.0
+CLIENT_SHARE = 0.2
+INTERVAL_S = 1.0
+
+
+def client_bound(client_cpu: list[float], threshold: float = CLIENT_CPU_PCT,
+                 share: float = CLIENT_SHARE) -> tuple[bool, float]:  # fmt: skip
+    """(client-bound?, share of the seconds above the threshold)."""
+    if not client_cpu:
+        return False, 0.0
+    hot = sum(1 for v in client_cpu if v > threshold) / len(client_cpu)
+    return hot > share, hot
+
+
+def summarize(rows: list[dict[str, Any]], start: float | None = None,
+              end: float | None = None) -> dict[str, Any]:  # fmt: skip
+    """One instance's samples (optionally within [start, end]) -> the numbers a report shows."""
+    per_second = [r for r in rows if "cpu_pct" in r or "client_cpu_pct" in r]
+    if start is not None:
+        per_second = [r for r in per_second if start <= r["t"] <= (end or float("inf"))]
+    sizes = {r["at"]: r["db_size_bytes"] for r in rows if r.get("db_size_bytes") is not None}
+    cpu = [r["cpu_pct"] for r in per_second if r.get("cpu_pct") is not None]
+    rss = [r["rss_bytes"] for r in per_second if r.get("rss_bytes") is not None]
+    conns = [r["connections"] for r in per_second if r.get("connections") is not None]
+    client = [r["client_cpu_pct"] for r in per_second if r.get("client_cpu_pct") is not None]
+    busy = [r["client_busy_pct"] for r in per_second if r.get("client_busy_pct") is not None]
+    bound, hot = client_bound(busy or client)
+    return {
+        "seconds": len(per_second),
+        "server_cpu_pct_avg": round(sum(cpu) / len(cpu), 1) if cpu else None,
+        "server_cpu_pct_max": round(max(cpu), 1) if cpu else None,
+        "server_rss_bytes_max": max(rss) if rss else None,
+        "connections_max": max(conns) if conns else None,
+        "client_cpu_pct_avg": round(sum(client) / len(client), 1) if client else None,
+        "client_busy_pct_avg": round(sum(busy) / len(busy), 1) if busy else None,
+        "client_hot_share": round(hot, 3),
+        "client_bound": bound,
+        "db_size_start_bytes": sizes.get("start"),
+        "db_size_end_bytes": sizes.get("end"),
+    }
+
+
+def read_samples(path: Path) -> dict[str, list[dict[str, Any]]]:
+    """instance -> its sample lines (a line cut short by a crash is skipped)."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    if not path.exists():
+        return out
+    for line in path.read_text(errors="replace").splitlines():
+        with contextlib.suppress(ValueError, AttributeError, KeyError):
+            row = json.loads(line)
+            out.setdefault(str(row["instance"]), []).append(row)
+    return out
+
+
+# -- the parent's side -----------------------------------------------------------------------
+class Sampler:
+    """Starts the sampling process; stop() ends it (it writes the end sizes first)."""
+
+    def __init__(self, targets: list[Any], out: Path) -> None:
+        spec = {
+            "out": str(out),
+            "client_pid": os.getpid(),
+            "instances": [
+                {"name": t.name, "engine": t.engine.name, "endpoint": t.endpoint.to_dict()}
+                for t in targets
+            ],
+        }
+        # The spec (with the passwords) goes through stdin, never argv: `ps` shows argv.
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "arena.history.sampler"],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+        )  # fmt: skip
+        assert self.proc.stdin is not None
+        self.proc.stdin.write((json.dumps(spec) + "\n").encode())
+        self.proc.stdin.flush()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            assert self.proc.stdin is not None
+            self.proc.stdin.write(b"stop\n")
+            self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+# -- the sampling process --------------------------------------------------------------------
+def _tree_cpu_seconds(root: Any, exclude: set[int]) -> tuple[float, int, dict[int, float]]:
+    """(CPU seconds of root's tree incl. reaped children, RSS bytes, pid -> CPU seconds)."""
+    import psutil
+
+    per_pid: dict[int, float] = {}
+    rss = 0
+    total = 0.0
+    try:
+        procs = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return 0.0, 0, {}
+    for proc in procs:
+        if proc.pid in exclude:
+            continue
+        with contextlib.suppress(psutil.Error):
+            times = proc.cpu_times()
+            own = times.user + times.system
+            per_pid[proc.pid] = own
+            total += own
+            rss += proc.memory_info().rss
+    with contextlib.suppress(psutil.Error):
+        times = root.cpu_times()
+        total += times.children_user + times.children_system  # backends already reaped
+    return total, rss, per_pid
+
+
+def _schedstat_s(pid: int) -> float | None:
+    """Seconds on a CPU plus seconds runnable and waiting for one, over the process's
+    threads; None where /proc has no schedstat."""
+    total = 0
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/schedstat") as f:
+                on_cpu, waiting = f.read().split()[:2]
+            total += int(on_cpu) + int(waiting)
+    except (OSError, ValueError):
+        return None
+    return total / 1e9
+
+
+class DockerStats(threading.Thread):
+    """The container's stats stream (one document a second); keeps the latest numbers."""
+
+    def __init__(self, container_id: str) -> None:
+        super().__init__(daemon=True)
+        self.container_id = container_id
+        self.cpu_pct: float | None = None
+        self.rss: int | None = None
+
+    def run(self) -> None:
+        with contextlib.suppress(Exception):
+            import docker
+
+            container = docker.from_env().containers.get(self.container_id)
+            for doc in container.stats(stream=True, decode=True):
+                cpu, pre = doc.get("cpu_stats") or {}, doc.get("precpu_stats") or {}
+                delta = cpu.get("cpu_usage", {}).get("total_usage", 0) - pre.get(
+                    "cpu_usage", {}
+                ).get("total_usage", 0)
+                system = cpu.get("system_cpu_usage", 0) - pre.get("system_cpu_usage", 0)
+                cpus = cpu.get("online_cpus") or 1
+                if system > 0:
+                    self.cpu_pct = round(delta / system * cpus * 100, 1)
+                mem = doc.get("memory_stats") or {}
+                if mem.get("usage") is not None:
+                    cache = (mem.get("stats") or {}).get("inactive_file", 0)
+                    self.rss = int(mem["usage"] - cache)
+
+
+def _children(proc: Any) -> list[Any]:
+    import psutil
+
+    try:
+        return proc.children(recursive=True)
+    except psutil.Error:
+        return []
+
+
+def _scalar(engine: Any, conn: Any, sql: str) -> float | None:
+    if not sql or conn is None:
+        return None
+    try:
+        cur = conn.cursor()
+        cur.execute(sql)
+        value = cur.fetchone()[0]
+        return float(value) if value is not None else None
+    except Exception:
+        return None
+
+
+def _main() -> None:  # pragma: no cover - runs in its own process (tests drive it for real)
+    import psutil
+
+    from arena.engines import get_engine
+    from arena.models import Endpoint
+
+    spec = json.loads(sys.stdin.readline())
+    stop = threading.Event()
+
+    def wait_stop() -> None:
+        sys.stdin.readline()  # "stop", or EOF when the parent died
+        stop.set()
+
+    threading.Thread(target=wait_stop, daemon=True).start()
+    me = os.getpid()
+    instances = []
+    server_pids: set[int] = set()
+
+    def demand() -> dict[int, float]:
+        found = {}
+        for pid in [client.pid, *(p.pid for p in _children(client))]:
+            if pid not in server_pids and pid != me:
+                value = _schedstat_s(pid)
+                if value is not None:
+                    found[pid] = value
+        return found
+
+    for item in spec["instances"]:
+        engine = get_engine(item["engine"])
+        endpoint = Endpoint.from_dict(item["endpoint"])
+        conn = None
+        with contextlib.suppress(Exception):
+            conn = engine.connect(endpoint)
+        inst: dict[str, Any] = {"name": item["name"], "engine": engine, "conn": conn}
+        if endpoint.container_id:
+            inst["docker"] = DockerStats(endpoint.container_id)
+            inst["docker"].start()
+        elif endpoint.pid:
+            with contextlib.suppress(psutil.Error):
+                inst["proc"] = psutil.Process(endpoint.pid)
+                server_pids |= {endpoint.pid, *(p.pid for p in inst["proc"].children(True))}
+        instances.append(inst)
+    client = psutil.Process(spec["client_pid"])
+    out = open(spec["out"], "a", buffering=1)  # noqa: SIM115 - open for the process's life
+
+    def size_line(inst: dict[str, Any], at: str) -> None:
+        size = _scalar(inst["engine"], inst["conn"], inst["engine"].database_size_sql)
+        out.write(json.dumps({"t": round(time.time(), 3), "instance": inst["name"],
+                              "db_size_bytes": size, "at": at}) + "\n")  # fmt: skip
+
+    for inst in instances:
+        size_line(inst, "start")
+    last = time.monotonic()
+    prev_client: dict[int, float] = {}
+    prev_server: dict[str, float] = {}
+    _, _, prev_client = _tree_cpu_seconds(client, server_pids | {me})
+    prev_demand = demand()
+    for inst in instances:
+        if "proc" in inst:
+            prev_server[inst["name"]] = _tree_cpu_seconds(inst["proc"], set())[0]
+    while not stop.wait(max(0.0, last + INTERVAL_S - time.monotonic())):
+        now = time.monotonic()
+        wall = max(now - last, 1e-3)
+        last = now
+        _, _, client_now = _tree_cpu_seconds(client, server_pids | {me})
+        busy = [
+            (client_now[pid] - prev_client[pid]) / wall * 100
+            for pid in client_now if pid in prev_client
+        ]  # fmt: skip
+        prev_client = client_now
+        demand_now = demand()
+        busy_demand = [
+            (demand_now[pid] - prev_demand[pid]) / wall * 100
+            for pid in demand_now if pid in prev_demand
+        ]  # fmt: skip
+        prev_demand = demand_now
+        for inst in instances:
+            cpu = rss = None
+            if "proc" in inst:
+                total, rss, _ = _tree_cpu_seconds(inst["proc"], set())
+                cpu = (total - prev_server.get(inst["name"], total)) / wall * 100
+                prev_server[inst["name"]] = total
+            elif "docker" in inst:
+                cpu, rss = inst["docker"].cpu_pct, inst["docker"].rss
+            conns = _scalar(inst["engine"], inst["conn"], inst["engine"].connections_sql)
+            row = {
+                "t": round(time.time(), 3), "instance": inst["name"],
+                "cpu_pct": None if cpu is None else round(max(cpu, 0.0), 1), "rss_bytes": rss,
+                # the sampler's own session is not the load's
+                "connections": None if conns is None else max(conns - 1, 0),
+                "client_cpu_pct": round(max(busy), 1) if busy else None,
+                "client_cpu_total_pct": round(sum(busy), 1) if busy else None,
+                "client_busy_pct": round(max(busy_demand), 1) if busy_demand else None,
+            }  # fmt: skip
+            out.write(json.dumps(row) + "\n")
+    for inst in instances:
+        size_line(inst, "end")
+        with contextlib.suppress(Exception):
+            inst["conn"].close()
+    out.close()
+
+
+if __name__ == "__main__":
+    _main()
