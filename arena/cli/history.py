@@ -3,6 +3,7 @@ line. Parses and prints only; arena/history/ does the work."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
@@ -111,6 +112,56 @@ def compare(ctx, base, run_id, threshold, as_json) -> None:
         ctx.exit(1)
 
 
+def show_trend(metric: str, engine: str | None, scope: str, html_out: Path | None,
+               as_json: bool) -> None:  # fmt: skip
+    """One metric across runs: a sparkline per instance and the change points."""
+    store, _ = _store()
+    with store:
+        found = views.trends(store, metric, engine, scope)
+    if html_out:
+        from arena.history import html as html_report
+
+        html_out.write_text(html_report.render_trend(metric, scope, found))
+        console.info(f"wrote {html_out}")
+    if as_json:
+        console.as_json([{"engine": t.engine, "runs": t.runs, "values": t.values,
+                          "change_points": [{"run": t.runs[c.index], "change_pct": c.change_pct,
+                                             "p_value": c.p_value} for c in t.changes]}
+                         for t in found])  # fmt: skip
+        return
+    if not found:
+        console.info(f"No values of {metric} ({scope}) recorded yet.")
+    for t in found:
+        console.info(f"{t.engine:<10} {metric} {views.sparkline(t.values)}  "
+                     f"first {t.values[0]:,.1f} last {t.values[-1]:,.1f} "
+                     f"({len(t.values)} runs)")  # fmt: skip
+        for c in t.changes:
+            console.info(f"           shift at {t.runs[c.index]}: {c.change_pct:+.1f}% "
+                         f"(p={c.p_value:.3f})")  # fmt: skip
+
+
+def list_history(as_json: bool) -> None:
+    """The runs in the store, oldest first, with their baselines and client-bound marks."""
+    store, _ = _store()
+    with store:
+        rows = [store.run(r) for r in store.run_ids()]
+        marks: dict[str, list[str]] = {}
+        for name, run in store.baselines().items():
+            marks.setdefault(run, []).append(name)
+    if as_json:
+        console.as_json([{**dict(r), "baselines": marks.get(r["run_id"], []),
+                          "client_bound": json.loads(r["client_bound"] or "[]")}
+                         for r in rows])  # fmt: skip
+    elif rows:
+        console.table([(r["run_id"], r["kind"], r["status"], r["workload"], r["engines"],
+                        ", ".join(json.loads(r["client_bound"] or "[]")) or "-",
+                        ", ".join(marks.get(r["run_id"], []))) for r in rows],
+                      ["run", "kind", "status", "workload", "engines", "client-bound",
+                       "baseline"])  # fmt: skip
+    else:
+        console.info("No runs recorded yet. Run `arena load` or `arena bench`.")
+
+
 @click.command()
 @click.option("--trend", "metric", help="A metric across runs, e.g. ops_per_s or p99_us.")
 @click.option("--engine", help="Only this engine.")
@@ -120,50 +171,15 @@ def compare(ctx, base, run_id, threshold, as_json) -> None:
               help="With --trend: also write the trend as an HTML chart to this file.")  # fmt: skip
 @json_option
 def history(metric, engine, scope, html_out, as_json) -> None:
-    """The runs recorded in this project, or one metric's trend with its change points."""
+    """Alias of `arena report --list` / `arena report --trend METRIC`."""
     if html_out and not metric:
         raise ArenaError(
             "--html needs --trend METRIC.", "e.g. arena history --trend ops_per_s --html t.html"
         )
-    store, _ = _store()
-    with store:
-        if metric:
-            found = views.trends(store, metric, engine, scope)
-            if html_out:
-                from arena.history import html as html_report
-
-                html_out.write_text(html_report.render_trend(metric, scope, found))
-                console.info(f"wrote {html_out}")
-            if as_json:
-                console.as_json([{"engine": t.engine, "runs": t.runs, "values": t.values,
-                                  "change_points": [{"run": t.runs[c.index],
-                                                     "change_pct": c.change_pct,
-                                                     "p_value": c.p_value} for c in t.changes]}
-                                 for t in found])  # fmt: skip
-                return
-            if not found:
-                console.info(f"No values of {metric} ({scope}) recorded yet.")
-            for t in found:
-                console.info(f"{t.engine:<10} {metric} {views.sparkline(t.values)}  "
-                             f"first {t.values[0]:,.1f} last {t.values[-1]:,.1f} "
-                             f"({len(t.values)} runs)")  # fmt: skip
-                for c in t.changes:
-                    console.info(f"           shift at {t.runs[c.index]}: {c.change_pct:+.1f}% "
-                                 f"(p={c.p_value:.3f})")  # fmt: skip
-            return
-        ids = store.run_ids()
-        rows = [store.run(r) for r in ids]
-        marks = {}
-        for name, run in store.baselines().items():
-            marks.setdefault(run, []).append(name)
-    if as_json:
-        console.as_json([{**dict(r), "baselines": marks.get(r["run_id"], [])} for r in rows])
-    elif rows:
-        console.table([(r["run_id"], r["kind"], r["status"], r["workload"], r["engines"],
-                        ", ".join(marks.get(r["run_id"], []))) for r in rows],
-                      ["run", "kind", "status", "workload", "engines", "baseline"])  # fmt: skip
+    if metric:
+        show_trend(metric, engine, scope, html_out, as_json)
     else:
-        console.info("No runs recorded yet. Run `arena load` or `arena bench`.")
+        list_history(as_json)
 
 
 @click.command()
@@ -171,7 +187,7 @@ def history(metric, engine, scope, html_out, as_json) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Where to write the HTML (default: <run-id>.html).")  # fmt: skip
 def html(run_id, output) -> None:
-    """Write a self-contained HTML report of a load run (default: the latest)."""
+    """Alias of `arena report [RUN] --html`: a self-contained HTML report of a run."""
     from arena.history import html as html_report
     from arena.history.folder import read_folder
 
