@@ -142,6 +142,14 @@ def show_trend(metric: str, engine: str | None, scope: str, html_out: Path | Non
 
 def list_history(as_json: bool) -> None:
     """The runs in the store, oldest first, with their baselines and client-bound marks."""
+    state_dir = ProjectState().dir
+    runs = state_dir / "results"
+    if not (state_dir / "results.db").exists() and not (runs.is_dir() and any(runs.iterdir())):
+        if as_json:
+            console.as_json([])
+        else:
+            console.info("No runs recorded yet. Run `arena load`, `arena bench` or `arena seed`.")
+        return
     store, _ = _store()
     with store:
         rows = [store.run(r) for r in store.run_ids()]

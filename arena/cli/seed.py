@@ -111,6 +111,8 @@ def seed(
 
 def _record(rec, results) -> None:
     for r in results:
+        if r.error:  # refused before loading a row: nothing measured (nothing recorded)
+            continue
         rec.result(r.engine, status="ok" if r.ok else "interrupted" if r.interrupted else
                    "failed", rows=r.rows)  # fmt: skip
         rec.metric(r.engine, "rows_per_s", r.rows_per_second)

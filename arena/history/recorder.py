@@ -19,8 +19,10 @@ import contextlib
 import json
 import logging
 import os
+import shutil
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from arena import __version__, console
@@ -56,6 +58,9 @@ class Recorder:
                  workload: str | None, config: dict[str, Any] | None) -> None:  # fmt: skip
         self.kind = kind
         self.state = state
+        # what existed before this run: a run refused before measuring leaves no trace
+        self.created = [d for d in (state.dir, state.dir / "results", state.dir / "results.db")
+                        if not d.exists()]  # fmt: skip
         self.run_id = new_run_id(kind)
         self.path = state.ensure_dir("results", self.run_id)
         self.metrics: list[dict[str, Any]] = []
@@ -153,6 +158,29 @@ class Recorder:
                 console.warn(f"{name}: CLIENT-BOUND: {CLIENT_BOUND_HINT}")
 
     # -- the end -------------------------------------------------------------------------
+    def refused(self) -> bool:
+        """Nothing was measured: the command refused its input before starting (the folder
+        holds only the recorder's own files, and no metric or attachment was recorded)."""
+        files = {p.name for p in self.path.iterdir()}
+        return (
+            not self.metrics
+            and not self.doc["attachments"]
+            and files <= {"recording.json", "resources.jsonl"}
+        )
+
+    def discard(self) -> None:
+        """Remove every trace of a refused run: its row, its folder, and whatever it created."""
+        self.store.delete_run(self.run_id)
+        self.store.close()
+        shutil.rmtree(self.path, ignore_errors=True)
+        for made in reversed(self.created):
+            if made.name == "results.db":
+                for suffix in ("", "-wal", "-shm"):
+                    Path(f"{made}{suffix}").unlink(missing_ok=True)
+            else:
+                with contextlib.suppress(OSError):
+                    made.rmdir()  # only when empty
+
     def finish(self, status: str) -> None:
         self.doc["status"] = status
         self.doc["ended_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
@@ -195,6 +223,10 @@ def recording(kind: str, argv: list[str], targets: list[Any], *, workload: str |
     try:
         yield rec
     except BaseException as exc:
-        rec.finish(status_for(exc))
+        status = status_for(exc)
+        if status == "failed" and rec.refused():
+            rec.discard()
+        else:
+            rec.finish(status)
         raise
     rec.finish("done")

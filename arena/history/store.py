@@ -262,6 +262,10 @@ class ResultsStore:
                 "settings": json.dumps(env.get("settings") or {}),
             } for name, env in doc["instances"].items()])  # fmt: skip
 
+    def delete_run(self, run_id: str) -> None:
+        with self.db:
+            self.db.execute("DELETE FROM runs WHERE run_id = ?", (run_id,))
+
     def record_metric(self, run_id: str, m: dict[str, Any]) -> None:
         with self.db:
             self.db.execute(
