@@ -7,6 +7,8 @@ anything runs, so a bad level or table is a one-line error and nothing half-meas
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 import click
@@ -75,13 +77,18 @@ def _names(values: tuple[str, ...]) -> list[str]:
     return [v.strip() for item in values for v in item.split(",") if v.strip()]
 
 
-def _recording(suite: str, targets: list):
-    """The suite's run in the results store (arena/history/recorder.py)."""
+@contextlib.contextmanager
+def _recording(suite: str, targets: list) -> Iterator[Any]:
+    """The suite's run in the results store, its resources sampled (arena/history/recorder.py)."""
     import sys
 
     from arena.history.recorder import recording
 
-    return recording("run", sys.argv, targets, workload=f"run {suite}")
+    with (
+        recording("run", sys.argv, targets, workload=f"run {suite}") as rec,
+        rec.sampling(targets),
+    ):
+        yield rec
 
 
 def _progress(as_json: bool, message: str) -> None:
