@@ -6,6 +6,7 @@ the run."""
 from __future__ import annotations
 
 import contextlib
+import hashlib
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +44,16 @@ def read_settings(target: Target) -> dict[str, str]:
             conn.close()
 
 
+def schema_fingerprint(target: Target) -> str:
+    """ "<n> tables <hash of their names>": two runs on different schemas must not be compared."""
+    try:
+        names = sorted(target.schema().table_names)
+    except Exception:  # introspection failing here must not stop the run; it will say why
+        return ""
+    digest = hashlib.sha1("\n".join(names).encode()).hexdigest()[:8]
+    return f"{len(names)} tables {digest}"
+
+
 def describe(target: Target) -> dict[str, Any]:
     endpoint = target.endpoint
     extra = endpoint.extra or {}
@@ -57,4 +68,5 @@ def describe(target: Target) -> dict[str, Any]:
         "driver": target.engine.driver,
         "driver_version": driver_version(target.engine.driver),
         "arena_version": __version__,
+        "schema": schema_fingerprint(target),
     }

@@ -76,6 +76,7 @@ V2_COLUMNS = (
     ("environments", "binary", "TEXT"), ("environments", "settings", "TEXT"),
     ("environments", "driver_version", "TEXT"), ("environments", "arena_version", "TEXT"),
     ("environments", "client_bound", "INTEGER"), ("environments", "resources", "TEXT"),
+    ("environments", "schema", "TEXT"),
 )  # fmt: skip
 V2_SCHEMA = """
 CREATE TABLE IF NOT EXISTS resources (
@@ -91,7 +92,7 @@ RUN_COLUMNS = ("run_id", "kind", "status", "started_at", "ended_at", "workload",
                "client_bound", "attachments")  # fmt: skip
 ENV_COLUMNS = ("run_id", "engine", "version", "runtime", "driver", "status", "limits", "seed",
                "rows", "image", "binary", "settings", "driver_version", "arena_version",
-               "client_bound", "resources")  # fmt: skip
+               "client_bound", "resources", "schema")  # fmt: skip
 
 
 class NewerStoreError(ArenaError):
@@ -136,9 +137,14 @@ class ResultsStore:
             )
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA foreign_keys=ON")
-        if version < SCHEMA_VERSION:
+        if version < SCHEMA_VERSION or self._missing_columns():
             self._migrate(version)
         self.mark_dead_runs()
+
+    def _missing_columns(self) -> bool:
+        have = {(t, r[1]) for t in ("runs", "environments")
+                for r in self.db.execute(f"PRAGMA table_info({t})")}  # fmt: skip
+        return any((t, c) not in have for t, c, _ in V2_COLUMNS)
 
     def _migrate(self, version: int) -> None:
         """Create, or bring a schema-1 store up to 2 (its rows are kept)."""
@@ -203,6 +209,7 @@ class ResultsStore:
                 "arena_version": env.get("arena_version"),
                 "client_bound": None if res is None else int(bool(res.get("client_bound"))),
                 "resources": json.dumps(res) if res is not None else None,
+                "schema": env.get("schema"),
             })  # fmt: skip
         bound = rec.get("client_bound")
         with self.db:

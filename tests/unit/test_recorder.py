@@ -144,3 +144,19 @@ def test_a_recorded_run_whose_process_died_reads_as_crashed(state):
         assert store.run(rec.run_id)["status"] == "crashed"
         store.import_run_folder(rec.path)
         assert store.run(rec.run_id)["status"] == "crashed"
+
+
+def test_runs_on_another_schema_are_refused_saying_what_differs(tmp_path):
+    from arena.history import views
+
+    with ResultsStore(tmp_path / "results.db") as store:
+        for run_id, schema in (("run-1", "12 tables aaaa1111"), ("run-2", "5 tables bbbb2222"),
+                               ("run-3", "12 tables aaaa1111")):  # fmt: skip
+            store.record_start({
+                "run_id": run_id, "kind": "run", "status": "done", "started_at": run_id,
+                "workload": "run shop", "config": {}, "arena_version": "x", "argv": ["arena"],
+                "pid": None, "instances": {"pg": {"schema": schema}},
+            }, "/x")  # fmt: skip
+        with pytest.raises(ArenaError, match="schema on pg 12 tables aaaa1111 vs 5 tables"):
+            views.check_comparable(store, "run-1", "run-2")
+        views.check_comparable(store, "run-1", "run-3")  # the same schema: comparable
