@@ -135,6 +135,8 @@ def load(engine_names, shape_name, stages_file, users, spawn_rate, duration, tps
             report = run_load(names, config, live=console.is_tty() and not as_json,
                               run_id=rec.run_id)  # fmt: skip
         _render(report, config, as_json, rec.client_bound)
+        if not as_json:
+            rec.warn_client_bound()
         _raise_for(report)
 
 
@@ -260,11 +262,6 @@ def _render(report, config, as_json: bool, client_bound: dict[str, bool]) -> Non
                 f"{r.engine}: schedule lag p50 {ms(lag.get('p50_us'))} ms, "
                 f"p99 {ms(lag.get('p99_us'))} ms (actual start - intended start)"
             )
-    from arena.history.recorder import CLIENT_BOUND_HINT
-
-    for name, bound in client_bound.items():
-        if bound:
-            console.warn(f"{name}: CLIENT-BOUND: {CLIENT_BOUND_HINT}")
     console.info(f"Results: {report.path}")
 
 

@@ -124,7 +124,7 @@ def _resources(recording: dict) -> dict:
 
 
 def _print_resources(recording: dict) -> None:
-    from arena.history.recorder import CLIENT_BOUND_HINT
+    from arena.history.recorder import client_bound_message
 
     for name, res in _resources(recording).items():
         if not res:
@@ -141,7 +141,7 @@ def _print_resources(recording: dict) -> None:
         if parts:
             console.info(f"{name}: {', '.join(parts)}")
         if res.get("client_bound"):
-            console.warn(f"{name}: CLIENT-BOUND: {CLIENT_BOUND_HINT}")
+            console.warn(client_bound_message(name, res))
 
 
 def _show_recorded(path: Path, as_csv: bool, as_json: bool) -> None:

@@ -147,7 +147,7 @@ def read_folder(path: Path) -> RunData:
         data = _read_recorded(path, run, recording, kind)
     data.recording = recording
     data.metrics += _recorded_metrics(path)
-    from arena.history.sampler import read_samples
+    from arena.history.resources import read_samples
 
     data.resources = read_samples(path / "resources.jsonl")
     return data

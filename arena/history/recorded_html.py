@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from arena.history import charts
 from arena.history.folder import RunData
-from arena.history.sampler import CLIENT_CPU_PCT, CLIENT_SHARE
+from arena.history.resources import CLIENT_CPU_PCT, CLIENT_SHARE
 
 
 def _mb(value: Any) -> str:
@@ -80,12 +80,15 @@ def environment_rows(data: RunData) -> list[dict[str, Any]]:
 
 
 def client_bound(data: RunData) -> list[dict[str, Any]]:
+    from arena.history.recorder import client_bound_message
+
     instances = data.recording.get("instances") or {}
-    return [
-        {"engine": name,
-         "share": f"{100 * float((instances.get(name) or {}).get('resources', {}).get('client_hot_share') or 0):.0f}%"}
-        for name in data.client_bound
-    ]  # fmt: skip
+    out = []
+    for name in data.client_bound:
+        res = (instances.get(name) or {}).get("resources") or {}
+        # "<name>: CLIENT-BOUND: <why, with the numbers>" -> the why
+        out.append({"engine": name, "text": client_bound_message(name, res).split(": ", 2)[2]})
+    return out
 
 
 def _isolation(results: Any) -> list[dict[str, Any]]:

@@ -28,7 +28,8 @@ from typing import Any
 from arena import __version__, console
 from arena.history import environment
 from arena.history.folder import CorruptRunFolder
-from arena.history.sampler import Sampler, read_samples, summarize
+from arena.history.resources import read_samples, summarize
+from arena.history.sampler import Sampler
 from arena.history.store import ResultsStore
 from arena.run_folder import new_run_id, write_json
 from arena.state import ProjectState
@@ -152,10 +153,13 @@ class Recorder:
                     out[name] = (start, start + float(meta["elapsed_s"]))
         return out
 
+    def resources(self) -> dict[str, dict[str, Any]]:
+        return {n: (i or {}).get("resources") or {} for n, i in self.doc["instances"].items()}
+
     def warn_client_bound(self) -> None:
-        for name, bound in self.client_bound.items():
-            if bound:
-                console.warn(f"{name}: CLIENT-BOUND: {CLIENT_BOUND_HINT}")
+        for name, res in self.resources().items():
+            if res.get("client_bound"):
+                console.warn(client_bound_message(name, res))
 
     # -- the end -------------------------------------------------------------------------
     def refused(self) -> bool:
@@ -196,11 +200,18 @@ class Recorder:
             self.store.close()
 
 
-CLIENT_BOUND_HINT = (
-    "the load generator was busy (on a CPU or waiting for one) above 90% for more than 20% "
-    "of the run: these numbers "
-    "measure arena, not the engine. Add --workers (one per core), or fewer --users."
-)
+def client_bound_message(name: str, res: dict[str, Any]) -> str:
+    """The client-bound warning with the numbers it comes from."""
+    busy, cpu = res.get("client_busy_pct_avg"), res.get("client_cpu_pct_avg")
+    detail = f"busy {busy:.0f}% on average" if busy is not None else ""
+    if busy is not None and cpu is not None:
+        detail += f" (on a CPU {cpu:.0f}%, waiting for one {max(busy - cpu, 0):.0f}%)"
+    share = 100 * float(res.get("client_hot_share") or 0)
+    return (
+        f"{name}: CLIENT-BOUND: the load generator was {detail}, above 90% in {share:.0f}% of "
+        f"the seconds: these numbers measure arena, not {name}. Add --workers (one per core), "
+        "use fewer --users, or a machine with idle cores."
+    )
 
 
 def status_for(exc: BaseException | None) -> str:

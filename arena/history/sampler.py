@@ -10,7 +10,8 @@ busiest load generator process), "client_cpu_total_pct", "client_busy_pct"}, plu
 
 Client-bound: the load generator's busiest process above CLIENT_CPU_PCT in more than
 CLIENT_SHARE of a run's seconds means the numbers measure arena, not the engine. "Busy" is
-the CPU it used plus the time it waited for a CPU (Linux /proc/<pid>/task/*/schedstat): on a
+the busiest thread's time on a CPU plus its time waiting for one (Linux
+/proc/<pid>/task/*/schedstat): on a
 machine shared with other work a process that never idles may get 30% of a core, and it is
 client-bound all the same (https://docs.kernel.org/scheduler/sched-stats.html).
 """
@@ -27,58 +28,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-CLIENT_CPU_PCT = 90.0
-CLIENT_SHARE = 0.2
 INTERVAL_S = 1.0
-
-
-def client_bound(client_cpu: list[float], threshold: float = CLIENT_CPU_PCT,
-                 share: float = CLIENT_SHARE) -> tuple[bool, float]:  # fmt: skip
-    """(client-bound?, share of the seconds above the threshold)."""
-    if not client_cpu:
-        return False, 0.0
-    hot = sum(1 for v in client_cpu if v > threshold) / len(client_cpu)
-    return hot > share, hot
-
-
-def summarize(rows: list[dict[str, Any]], start: float | None = None,
-              end: float | None = None) -> dict[str, Any]:  # fmt: skip
-    """One instance's samples (optionally within [start, end]) -> the numbers a report shows."""
-    per_second = [r for r in rows if "cpu_pct" in r or "client_cpu_pct" in r]
-    if start is not None:
-        per_second = [r for r in per_second if start <= r["t"] <= (end or float("inf"))]
-    sizes = {r["at"]: r["db_size_bytes"] for r in rows if r.get("db_size_bytes") is not None}
-    cpu = [r["cpu_pct"] for r in per_second if r.get("cpu_pct") is not None]
-    rss = [r["rss_bytes"] for r in per_second if r.get("rss_bytes") is not None]
-    conns = [r["connections"] for r in per_second if r.get("connections") is not None]
-    client = [r["client_cpu_pct"] for r in per_second if r.get("client_cpu_pct") is not None]
-    busy = [r["client_busy_pct"] for r in per_second if r.get("client_busy_pct") is not None]
-    bound, hot = client_bound(busy or client)
-    return {
-        "seconds": len(per_second),
-        "server_cpu_pct_avg": round(sum(cpu) / len(cpu), 1) if cpu else None,
-        "server_cpu_pct_max": round(max(cpu), 1) if cpu else None,
-        "server_rss_bytes_max": max(rss) if rss else None,
-        "connections_max": max(conns) if conns else None,
-        "client_cpu_pct_avg": round(sum(client) / len(client), 1) if client else None,
-        "client_busy_pct_avg": round(sum(busy) / len(busy), 1) if busy else None,
-        "client_hot_share": round(hot, 3),
-        "client_bound": bound,
-        "db_size_start_bytes": sizes.get("start"),
-        "db_size_end_bytes": sizes.get("end"),
-    }
-
-
-def read_samples(path: Path) -> dict[str, list[dict[str, Any]]]:
-    """instance -> its sample lines (a line cut short by a crash is skipped)."""
-    out: dict[str, list[dict[str, Any]]] = {}
-    if not path.exists():
-        return out
-    for line in path.read_text(errors="replace").splitlines():
-        with contextlib.suppress(ValueError, AttributeError, KeyError):
-            row = json.loads(line)
-            out.setdefault(str(row["instance"]), []).append(row)
-    return out
 
 
 # -- the parent's side -----------------------------------------------------------------------
@@ -143,18 +93,18 @@ def _tree_cpu_seconds(root: Any, exclude: set[int]) -> tuple[float, int, dict[in
     return total, rss, per_pid
 
 
-def _schedstat_s(pid: int) -> float | None:
-    """Seconds on a CPU plus seconds runnable and waiting for one, over the process's
-    threads; None where /proc has no schedstat."""
-    total = 0
+def _schedstat_s(pid: int) -> dict[str, float] | None:
+    """Per thread of the process, seconds on a CPU plus seconds runnable and waiting for one;
+    None where /proc has no schedstat."""
+    found = {}
     try:
         for task in os.listdir(f"/proc/{pid}/task"):
             with open(f"/proc/{pid}/task/{task}/schedstat") as f:
                 on_cpu, waiting = f.read().split()[:2]
-            total += int(on_cpu) + int(waiting)
+            found[task] = (int(on_cpu) + int(waiting)) / 1e9
     except (OSError, ValueError):
         return None
-    return total / 1e9
+    return found
 
 
 class DockerStats(threading.Thread):
@@ -225,13 +175,14 @@ def _main() -> None:  # pragma: no cover - runs in its own process (tests drive 
     instances = []
     server_pids: set[int] = set()
 
-    def demand() -> dict[int, float]:
+    def demand() -> dict[tuple[int, str], float]:
+        """(pid, thread) -> busy seconds: the busiest thread of a load generator process (its
+        gevent loop) is what saturates."""
         found = {}
         for pid in [client.pid, *(p.pid for p in _children(client))]:
             if pid not in server_pids and pid != me:
-                value = _schedstat_s(pid)
-                if value is not None:
-                    found[pid] = value
+                for task, value in (_schedstat_s(pid) or {}).items():
+                    found[(pid, task)] = value
         return found
 
     for item in spec["instances"]:
@@ -279,8 +230,8 @@ def _main() -> None:  # pragma: no cover - runs in its own process (tests drive 
         prev_client = client_now
         demand_now = demand()
         busy_demand = [
-            (demand_now[pid] - prev_demand[pid]) / wall * 100
-            for pid in demand_now if pid in prev_demand
+            (demand_now[key] - prev_demand[key]) / wall * 100
+            for key in demand_now if key in prev_demand
         ]  # fmt: skip
         prev_demand = demand_now
         for inst in instances:
