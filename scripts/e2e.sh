@@ -91,7 +91,7 @@ arena report --list
 step "arena load --shape constant again, compared with the baseline 'e2e' set above"
 arena load --shape constant --pattern ecommerce --users 4 --duration "${ARENA_E2E_LOAD:-4s}"
 compared=0
-arena compare e2e || compared=$?  # 1: a regression beyond threshold and noise (printed)
+arena compare e2e --overall || compared=$?  # 1: a regression beyond threshold and noise (printed)
 [ "$compared" -le 1 ]
 
 step "arena report --html: one page per run of this e2e, and the throughput trend"

@@ -70,9 +70,11 @@ def _pct(value: float | None, signed: bool = True) -> str:
 @click.argument("run_id", required=False, metavar="[RUN]")
 @click.option("--threshold", default="5%", show_default=True,
               help="Smallest change that counts (it must also exceed the noise).")  # fmt: skip
+@click.option("--overall", "overall_only", is_flag=True,
+              help="Only the overall metrics (not per operation or bench case).")  # fmt: skip
 @json_option
 @click.pass_context
-def compare(ctx, base, run_id, threshold, as_json) -> None:
+def compare(ctx, base, run_id, threshold, overall_only, as_json) -> None:
     """Compare RUN (default: the latest) with BASE (a baseline name or run id; default the
     'main' baseline). Exit code 1 when a metric regressed beyond the threshold and the noise."""
     threshold_pct = parse_threshold(threshold)
@@ -82,18 +84,26 @@ def compare(ctx, base, run_id, threshold, as_json) -> None:
         kind = store.run(base_id)["kind"]
         run_id = views.resolve_run(store, synced, run_id, kind)
         changes = views.compare(store, base_id, run_id, threshold_pct)
+        if overall_only:
+            changes = [c for c in changes if c.scope == "overall"]
         notes = views.config_differences(store, base_id, run_id)
+        bound = {k: json.loads(store.run(r)["client_bound"] or "[]")
+                 for k, r in (("base", base_id), ("run", run_id))}  # fmt: skip
     found = regressions(changes)
     if as_json:
         console.as_json({
             "base": base_id, "run": run_id, "threshold_pct": threshold_pct,
-            "config_differences": notes, "regressions": len(found),
+            "config_differences": notes, "regressions": len(found), "client_bound": bound,
             "changes": [c.as_dict() for c in changes],
         })  # fmt: skip
     else:
         console.info(f"{run_id} against {label}, threshold {threshold_pct:g}%")
         if notes:
             console.info(f"settings that differ: {', '.join(notes)}")
+        for which, names in bound.items():
+            if names:
+                console.warn(f"the {which} was client-bound on {', '.join(names)}: those numbers "
+                             "measure arena's load generator, not the engine")  # fmt: skip
         rows = [
             (c.engine, c.scope, c.metric, f"{c.base:,.1f}", f"{c.new:,.1f}", _pct(c.change_pct),
              _pct(c.noise_pct, signed=False),
