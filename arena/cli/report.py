@@ -173,7 +173,7 @@ def _show_recorded(path: Path, as_csv: bool, as_json: bool) -> None:
         return
     console.info(f"run {data.run_id}: {data.kind}, {data.workload()}, status {data.status}")
     if table:
-        console.table([[s, n, *(f"{v[e]:,.3f}" if e in v else "-" for e in engines)]
+        console.table([[s, n, *(f"{v[e]:,.6g}" if e in v else "-" for e in engines)]
                        for (s, n), v in table.items()], headers)  # fmt: skip
     for key in data.recording.get("attachments") or {}:
         console.info(f"{key}: recorded; `arena report {data.run_id} --html` shows it")

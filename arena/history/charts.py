@@ -110,7 +110,7 @@ def top_n(labels: list[str], series: dict[str, list[float | None]], n: int,
     out_labels = [labels[i] for i in keep]
     out = {e: [vals[i] for i in keep] for e, vals in series.items()}
     if others == "sum":
-        out_labels.append(f"others ({len(rest)})")
+        out_labels.append(f"others ({len(rest)}, summed)")
         for e, vals in series.items():
             out[e].append(sum(vals[i] or 0 for i in rest))
     return out_labels, out

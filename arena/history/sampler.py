@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import select
 import subprocess
 import sys
 import threading
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 INTERVAL_S = 1.0
+READY_TIMEOUT_S = 30.0
 
 
 # -- the parent's side -----------------------------------------------------------------------
@@ -47,12 +49,17 @@ class Sampler:
         # The spec (with the passwords) goes through stdin, never argv: `ps` shows argv.
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "arena.history.sampler"],
-            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
         )  # fmt: skip
-        assert self.proc.stdin is not None
+        assert self.proc.stdin is not None and self.proc.stdout is not None
         self.proc.stdin.write((json.dumps(spec) + "\n").encode())
         self.proc.stdin.flush()
+        # Wait until it has its baselines (imports, connections: ~1 s on a busy machine), so
+        # the measured part is covered from its start. A sampler that cannot start (it died)
+        # answers EOF at once; the run goes on unsampled.
+        if select.select([self.proc.stdout], [], [], READY_TIMEOUT_S)[0]:
+            self.proc.stdout.readline()
 
     def stop(self, timeout: float = 10.0) -> None:
         with contextlib.suppress(OSError, ValueError):
@@ -190,7 +197,7 @@ def _main() -> None:  # pragma: no cover - runs in its own process (tests drive 
         endpoint = Endpoint.from_dict(item["endpoint"])
         conn = None
         with contextlib.suppress(Exception):
-            conn = engine.connect(endpoint)
+            conn = engine.connect(endpoint, connect_timeout=3)
         inst: dict[str, Any] = {"name": item["name"], "engine": engine, "conn": conn}
         if endpoint.container_id:
             inst["docker"] = DockerStats(endpoint.container_id)
@@ -218,8 +225,13 @@ def _main() -> None:  # pragma: no cover - runs in its own process (tests drive 
     for inst in instances:
         if "proc" in inst:
             prev_server[inst["name"]] = _tree_cpu_seconds(inst["proc"], set())[0]
-    while not stop.wait(max(0.0, last + INTERVAL_S - time.monotonic())):
+    print("ready", flush=True)  # the parent's measured part starts now
+    while True:
+        stopping = stop.wait(max(0.0, last + INTERVAL_S - time.monotonic()))
         now = time.monotonic()
+        if stopping and now - last < 0.2:
+            break  # too short a last interval to mean anything
+
         wall = max(now - last, 1e-3)
         last = now
         _, _, client_now = _tree_cpu_seconds(client, server_pids | {me})
@@ -253,6 +265,8 @@ def _main() -> None:  # pragma: no cover - runs in its own process (tests drive 
                 "client_busy_pct": round(max(busy_demand), 1) if busy_demand else None,
             }  # fmt: skip
             out.write(json.dumps(row) + "\n")
+        if stopping:  # the last, partial interval is written too: a short run gets a sample
+            break
     for inst in instances:
         size_line(inst, "end")
         with contextlib.suppress(Exception):

@@ -165,3 +165,38 @@ def test_a_killed_or_interrupted_load_is_kept_and_marked(project, how):
     status = {r["run_id"]: r["status"] for r in listed}
     assert status[folder.name] == expected
     assert folder.is_dir() and (folder / "postgres.csv").stat().st_size > 0
+
+
+def test_seed_bench_and_a_suite_record_themselves(project, servers):
+    engine = servers.endpoint("postgres")
+    from arena.engines import get_engine
+
+    pg = get_engine("postgres")
+    endpoint = ProjectState(project).endpoint("postgres")
+    pg.execute(endpoint, "CREATE TABLE seed_me (id int PRIMARY KEY, label varchar(20))")
+    assert engine is not None
+    for args in (("seed", "--engines", "postgres", "--tables", "seed_me", "--rows", "300"),
+                 ("bench", "query", "--engines", "postgres", "--repeats", "1", "--warmup", "0",
+                  "--iterations", "2"),
+                 ("run", "deadlocks", "--engines", "postgres")):  # fmt: skip
+        done = run_arena(project, *args, timeout=300)
+        assert done.returncode == 0, (args, done.stderr[-2000:])
+    listed = json.loads(run_arena(project, "report", "--list", "--json").stdout)
+    last = {r["kind"]: r for r in listed}
+    assert last["seed"]["status"] == "done" and last["seed"]["workload"].startswith("seed ")
+    assert last["bench"]["status"] == "done" and last["run"]["workload"] == "run deadlocks"
+    with db(project) as conn:
+        for kind in ("seed", "bench", "run"):
+            run_id = last[kind]["run_id"]
+            env = environment(project, run_id)
+            assert json.loads(env["settings"])["shared_buffers"], kind
+            if kind != "seed":  # resources are sampled while a bench or suite runs
+                assert json.loads(env["resources"])["seconds"] >= 1, kind
+            metrics = conn.execute("SELECT COUNT(*) FROM metrics WHERE run_id = ?",
+                                   (run_id,)).fetchone()[0]  # fmt: skip
+            assert metrics > 0 or kind == "run", kind
+        rows = conn.execute("SELECT value FROM metrics WHERE run_id = ? AND name = 'rows_per_s'",
+                            (last["seed"]["run_id"],)).fetchone()  # fmt: skip
+        assert rows[0] > 0
+    attached = json.loads(run_arena(project, "report", last["run"]["run_id"], "--json").stdout)
+    assert attached["attachments"]["deadlocks"][0]["engine"] == "postgres"

@@ -13,7 +13,7 @@ import pytest
 from arena.errors import ArenaError
 from arena.history import recorder as recorder_mod
 from arena.history.recorder import LocustCpuWarning, recording, status_for
-from arena.history.sampler import client_bound, summarize
+from arena.history.resources import client_bound, summarize
 from arena.history.store import SCHEMA, ResultsStore
 from arena.state import ProjectState
 
