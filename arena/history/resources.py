@@ -28,7 +28,8 @@ def summarize(rows: list[dict[str, Any]], start: float | None = None,
     """One instance's samples (optionally within [start, end]) -> the numbers a report shows."""
     per_second = [r for r in rows if "cpu_pct" in r or "client_cpu_pct" in r]
     if start is not None:
-        per_second = [r for r in per_second if start <= r["t"] <= (end or float("inf"))]
+        stop = float("inf") if end is None else end
+        per_second = [r for r in per_second if start <= r["t"] <= stop]
     sizes = {r["at"]: r["db_size_bytes"] for r in rows if r.get("db_size_bytes") is not None}
     cpu = [r["cpu_pct"] for r in per_second if r.get("cpu_pct") is not None]
     rss = [r["rss_bytes"] for r in per_second if r.get("rss_bytes") is not None]
@@ -57,7 +58,7 @@ def read_samples(path: Path) -> dict[str, list[dict[str, Any]]]:
     if not path.exists():
         return out
     for line in path.read_text(errors="replace").splitlines():
-        with contextlib.suppress(ValueError, AttributeError, KeyError):
+        with contextlib.suppress(ValueError, AttributeError, KeyError, TypeError):
             row = json.loads(line)
             out.setdefault(str(row["instance"]), []).append(row)
     return out

@@ -160,3 +160,50 @@ def test_runs_on_another_schema_are_refused_saying_what_differs(tmp_path):
         with pytest.raises(ArenaError, match="schema on pg 12 tables aaaa1111 vs 5 tables"):
             views.check_comparable(store, "run-1", "run-2")
         views.check_comparable(store, "run-1", "run-3")  # the same schema: comparable
+
+
+SAMPLES = [
+    {"t": 100.0, "instance": "pg", "db_size_bytes": 1000.0, "at": "start"},
+    {"t": 101.0, "instance": "pg", "cpu_pct": 10.02, "rss_bytes": 500, "connections": 2,
+     "client_cpu_pct": 20.0, "client_busy_pct": 95.0},
+    {"t": 102.0, "instance": "pg", "cpu_pct": 30.12, "rss_bytes": 700, "connections": 4,
+     "client_cpu_pct": 40.0, "client_busy_pct": 50.0},
+    {"t": 103.0, "instance": "pg", "cpu_pct": None, "rss_bytes": None, "connections": None,
+     "client_cpu_pct": None, "client_busy_pct": None},
+    {"t": 104.0, "instance": "pg", "db_size_bytes": None, "at": "middle"},
+    {"t": 105.0, "instance": "pg", "db_size_bytes": 3000.0, "at": "end"},
+]  # fmt: skip
+
+
+def test_summary_of_every_number():
+    assert summarize(SAMPLES) == {
+        "seconds": 3, "server_cpu_pct_avg": 20.1, "server_cpu_pct_max": 30.1,
+        "server_rss_bytes_max": 700, "connections_max": 4, "client_cpu_pct_avg": 30.0,
+        "client_busy_pct_avg": 72.5, "client_hot_share": 0.5, "client_bound": True,
+        "db_size_start_bytes": 1000.0, "db_size_end_bytes": 3000.0,
+    }  # fmt: skip
+
+
+def test_summary_within_a_window_and_of_nothing():
+    within = summarize(SAMPLES, 102.0, 102.0)
+    assert (within["seconds"], within["server_cpu_pct_max"], within["client_bound"]) == (
+        1, 30.1, False)  # fmt: skip
+    assert summarize(SAMPLES, 102.0)["seconds"] == 2  # no end: to the last sample
+    assert summarize(SAMPLES, 101.0, 101.0)["client_hot_share"] == 1.0
+    assert summarize([]) == {
+        "seconds": 0, "server_cpu_pct_avg": None, "server_cpu_pct_max": None,
+        "server_rss_bytes_max": None, "connections_max": None, "client_cpu_pct_avg": None,
+        "client_busy_pct_avg": None, "client_hot_share": 0.0, "client_bound": False,
+        "db_size_start_bytes": None, "db_size_end_bytes": None,
+    }  # fmt: skip
+
+
+def test_samples_read_back_skipping_a_cut_line(tmp_path):
+    from arena.history.resources import read_samples
+
+    path = tmp_path / "resources.jsonl"
+    assert read_samples(path) == {}
+    lines = [json.dumps(SAMPLES[1]), json.dumps({"t": 1, "instance": 7}), '{"t": 1, "ins',
+             json.dumps({"t": 2}), "[1, 2]", json.dumps(SAMPLES[2])]  # fmt: skip
+    path.write_bytes(("\n".join(lines) + "\n").encode() + b"\xff\n")
+    assert read_samples(path) == {"pg": [SAMPLES[1], SAMPLES[2]], "7": [{"t": 1, "instance": 7}]}
