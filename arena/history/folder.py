@@ -173,7 +173,8 @@ def _read_recorded(path: Path, run: dict[str, Any], recording: dict[str, Any],
     names = list(recording.get("instances") or {})
     engines = {n: dict(recording["instances"][n]) for n in names}
     series = {n: read_series(path / f"{n}.csv", path) for n in names}
-    hists = {n: {"overall": (h or {}).get("overall"), "operations": {}}
+    hists = {n: {"overall": (h or {}).get("overall"), "operations": {},
+                 "scopes": {s: e for s, e in (h or {}).items() if s != "overall"}}
              for n, h in (recording.get("histograms") or {}).items()}  # fmt: skip
     return RunData(recording.get("run_id") or path.name, kind, path, run, engines, [],
                    series, hists)  # fmt: skip

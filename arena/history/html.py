@@ -195,6 +195,13 @@ def render_recorded(data: RunData) -> str:
     if any(tput.values()):
         svg = charts.time_series("Throughput over time", "ops/s", tput)
         charts_.append({"id": "throughput", "svg": Markup(svg)})
+    hists = {e: h["overall"] for e, h in data.histograms.items() if (h or {}).get("overall")}
+    if hists:
+        try:
+            svg = charts.latency_percentiles(hists)
+        except Exception as exc:  # hdrh raises bare errors (zlib, struct, base64) on bad input
+            raise CorruptRunFolder(data.path, f"a histogram does not decode: {exc}") from exc
+        charts_.append({"id": "latency", "svg": Markup(svg)})
     return _env().get_template("run.html.j2").render(
         kind=data.kind, run_id=data.run_id, status=data.status,
         started_at=data.recording.get("started_at") or "", workload=data.workload(),

@@ -237,6 +237,8 @@ class ResultsStore:
                     self._histogram(data.run_id, engine, "overall", hists["overall"])
                 for op, encoded in (hists.get("operations") or {}).items():
                     self._histogram(data.run_id, engine, f"op:{op}", encoded)
+                for scope, encoded in (hists.get("scopes") or {}).items():  # the recorder's
+                    self._histogram(data.run_id, engine, scope, encoded)
             self.db.executemany(
                 "INSERT OR REPLACE INTO resources VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [(data.run_id, engine, r["t"], r.get("cpu_pct"), r.get("rss_bytes"),
