@@ -135,11 +135,12 @@ class DockerStats(threading.Thread):
                 ).get("total_usage", 0)
                 system = cpu.get("system_cpu_usage", 0) - pre.get("system_cpu_usage", 0)
                 cpus = cpu.get("online_cpus") or 1
-                if system > 0:
+                if system > 0 and pre.get("system_cpu_usage"):  # the first has no "before"
                     self.cpu_pct = round(delta / system * cpus * 100, 1)
                 mem = doc.get("memory_stats") or {}
                 if mem.get("usage") is not None:
-                    cache = (mem.get("stats") or {}).get("inactive_file", 0)
+                    stats = mem.get("stats") or {}  # cgroup v2 names it inactive_file
+                    cache = stats.get("inactive_file", stats.get("total_inactive_file", 0))
                     self.rss = int(mem["usage"] - cache)
 
 
