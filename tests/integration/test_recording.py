@@ -200,3 +200,34 @@ def test_seed_bench_and_a_suite_record_themselves(project, servers):
         assert rows[0] > 0
     attached = json.loads(run_arena(project, "report", last["run"]["run_id"], "--json").stdout)
     assert attached["attachments"]["deadlocks"][0]["engine"] == "postgres"
+
+
+def test_a_container_is_sampled_through_the_docker_stats_api(docker_client):
+    """A PostgreSQL container: CPU and memory from Docker's stats stream, its image and
+    --cpus/--memory limits in the environment."""
+    from arena import lifecycle
+
+    root = make_project_dir("arena-recording-docker-")
+    state = ProjectState(root)
+    try:
+        from arena.models import StartOptions
+
+        limits = {"postgres": StartOptions(cpus=1.0, memory="512m")}
+        results = lifecycle.up(["postgres"], "docker", options=limits, state=state)
+        assert not [r for r in results if r.error], results
+        from arena.engines import get_engine
+
+        create_tables(get_engine("postgres"), state.endpoint("postgres"))
+        write_mix(root, PK_MIX)
+        done, _ = load(root, "--users", "2", "--duration", "5s", "--json")
+        env = environment(root, json.loads(done.stdout)["run_id"])
+        assert env["image"] == "postgres:16" and env["runtime"] == "docker"
+        assert json.loads(env["limits"]), env["limits"]
+        res = json.loads(env["resources"])
+        assert res["server_cpu_pct_max"] > 0 and res["server_rss_bytes_max"] > 1_000_000, res
+        assert json.loads(env["settings"])["shared_buffers"]
+    finally:
+        lifecycle.down(purge=True, state=state)
+        import shutil
+
+        shutil.rmtree(root, ignore_errors=True)
