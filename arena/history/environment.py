@@ -30,7 +30,7 @@ def driver_version(module: str) -> str:
     return ""
 
 
-def read_settings(target: Target) -> dict[str, str]:
+def server_settings(target: Target) -> dict[str, str]:
     try:
         conn = target.engine.connect(target.endpoint)
     except Exception:  # every driver has its own errors; the run goes on without settings
@@ -64,7 +64,7 @@ def describe(target: Target) -> dict[str, Any]:
         "image": extra.get("image") or "",
         "binary": extra.get("exe") or "",
         "limits": dict(endpoint.limits or {}),
-        "settings": read_settings(target),
+        "settings": server_settings(target),
         "driver": target.engine.driver,
         "driver_version": driver_version(target.engine.driver),
         "arena_version": __version__,
