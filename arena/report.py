@@ -20,23 +20,51 @@ PERCENTILES = ("p50_us", "p95_us", "p99_us", "p99_9_us", "max_us")
 
 
 def runs(state: ProjectState) -> list[Path]:
-    """Run folders, oldest first (run ids start with a timestamp)."""
+    """Run folders, oldest first: by the timestamp after the kind (load-20261130-193649-3f48)."""
     folder = state.dir / "results"
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if (p / "run.json").exists())
+    found = [
+        p for p in folder.iterdir() if (p / "run.json").exists() or (p / "recording.json").exists()
+    ]
+    return sorted(found, key=lambda p: (p.name.partition("-")[2], p.name))
 
 
 def find_run(state: ProjectState, run_id: str | None) -> Path:
     found = runs(state)
     if not found:
-        raise ArenaError("No load results in this project.", "Run `arena load` first.")
+        raise ArenaError(
+            "No runs in this project yet.", "Run `arena load`, `arena bench` or `arena seed` first."
+        )
     if run_id is None:
         return found[-1]
     by_id = {p.name: p for p in found}
     if run_id not in by_id:
-        raise UnknownNameError("run", run_id, by_id, "List them with `arena report --list`.")
+        recent = ", ".join(p.name for p in reversed(found[-5:]))
+        raise UnknownNameError(
+            "run", run_id, by_id, f"Recent runs: {recent}; `arena report --list` shows all."
+        )
     return by_id[run_id]
+
+
+def recording_of(path: Path) -> dict[str, Any]:
+    """The recorder's recording.json of a run folder ({} when it has none or it is cut)."""
+    try:
+        data = json.loads((path / "recording.json").read_text())
+    except (OSError, UnicodeDecodeError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def kind_of(path: Path) -> str:
+    rec = recording_of(path)
+    if rec.get("kind"):
+        return str(rec["kind"])
+    try:
+        run = json.loads((path / "run.json").read_text())
+    except (OSError, UnicodeDecodeError, ValueError):
+        return "load"
+    return str(run.get("kind") or "load") if isinstance(run, dict) else "load"
 
 
 class CorruptRunError(ArenaError):

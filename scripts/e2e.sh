@@ -2,7 +2,8 @@
 # `make e2e`: arena end to end on real servers, failing loudly on any step.
 #   up (docker when a daemon answers, else native) postgres mariadb sqlite -> ps -> sql on
 #   each -> schema apply ecommerce -> inspect -> seed -> load (constant, ramp, spike, open
-#   model) -> report -> down --purge.
+#   model) -> report -> a last load compared with the baseline set after the first ->
+#   an HTML report per run (ARENA_E2E_REPORTS, default /tmp/arena-e2e-reports) -> down --purge.
 # Runs in a scratch project (ARENA_E2E_DIR, default a new temp dir) so it never touches your
 # own .arena/. ARENA_E2E_RUNTIME=docker|native forces the runtime.
 set -euo pipefail
@@ -78,6 +79,7 @@ done
 for shape in constant ramp spike; do
     step "arena load --shape $shape (ecommerce mix, every engine in turn)"
     arena load --shape "$shape" --pattern ecommerce --users 4 --duration "${ARENA_E2E_LOAD:-4s}"
+    if [ "$shape" = constant ]; then arena baseline set --name e2e; fi  # compared at the end
 done
 step "arena load --tps 500 (open model: latency from the intended start)"
 arena load --tps 500 --pattern read-heavy --users 4 --duration "${ARENA_E2E_LOAD:-4s}"
@@ -85,6 +87,22 @@ arena load --tps 500 --pattern read-heavy --users 4 --duration "${ARENA_E2E_LOAD
 step "arena report (the last run, engines side by side)"
 arena report
 arena report --list
+
+step "arena load --shape constant again, compared with the baseline 'e2e' set above"
+arena load --shape constant --pattern ecommerce --users 4 --duration "${ARENA_E2E_LOAD:-4s}"
+compared=0
+arena compare e2e --overall || compared=$?  # 1: a regression beyond threshold and noise (printed)
+[ "$compared" -le 1 ]
+
+step "arena report --html: one page per run of this e2e, and the throughput trend"
+reports="${ARENA_E2E_REPORTS:-/tmp/arena-e2e-reports}"
+mkdir -p "$reports"
+for run in $(arena report --list --json | python3 -c '
+import json, sys
+print(" ".join(r["run_id"] for r in json.load(sys.stdin)))'); do
+    arena report "$run" --html -o "$reports/$run.html"
+done
+arena report --trend ops_per_s --html -o "$reports/trend-ops_per_s.html"
 
 step "arena down --purge"
 arena down --purge

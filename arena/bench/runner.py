@@ -91,10 +91,11 @@ def run_bench(
     options: Options,
     state: ProjectState,
     on_category: Callable[[str, list[dict[str, Any]], list[str]], None] | None = None,
+    run_id: str | None = None,
 ) -> BenchReport:
     check_disk(targets, categories, scales, shutil.disk_usage(state.root).free)
     schemas = [user_schema(t) for t in targets]
-    folder = BenchFolder(state)
+    folder = BenchFolder(state, run_id)  # run_id: the recorder's (arena/history/recorder.py)
     contexts: list[Context] = []
     try:
         first = targets[0]

@@ -90,7 +90,13 @@ def bench(categories, engine_names, scales, repeats, warmup, iterations, duratio
             console.warn(warning)
         render(category, rows, [t.name for t in targets])
 
-    report = run_bench(targets, chosen, scale_list, options, state, on_category=show)
+    import sys
+
+    from arena.history.recorder import recording
+
+    with recording("bench", sys.argv, targets, state=state) as rec, rec.sampling(targets):
+        report = run_bench(targets, chosen, scale_list, options, state, on_category=show,
+                           run_id=rec.run_id)  # fmt: skip
     if as_json:
         console.as_json(
             {"run_id": report.run_id, "path": report.path, "engines": report.engines,

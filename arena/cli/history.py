@@ -3,6 +3,7 @@ line. Parses and prints only; arena/history/ does the work."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
@@ -69,9 +70,11 @@ def _pct(value: float | None, signed: bool = True) -> str:
 @click.argument("run_id", required=False, metavar="[RUN]")
 @click.option("--threshold", default="5%", show_default=True,
               help="Smallest change that counts (it must also exceed the noise).")  # fmt: skip
+@click.option("--overall", "overall_only", is_flag=True,
+              help="Only the overall metrics (not per operation or bench case).")  # fmt: skip
 @json_option
 @click.pass_context
-def compare(ctx, base, run_id, threshold, as_json) -> None:
+def compare(ctx, base, run_id, threshold, overall_only, as_json) -> None:
     """Compare RUN (default: the latest) with BASE (a baseline name or run id; default the
     'main' baseline). Exit code 1 when a metric regressed beyond the threshold and the noise."""
     threshold_pct = parse_threshold(threshold)
@@ -81,18 +84,26 @@ def compare(ctx, base, run_id, threshold, as_json) -> None:
         kind = store.run(base_id)["kind"]
         run_id = views.resolve_run(store, synced, run_id, kind)
         changes = views.compare(store, base_id, run_id, threshold_pct)
+        if overall_only:
+            changes = [c for c in changes if c.scope == "overall"]
         notes = views.config_differences(store, base_id, run_id)
+        bound = {k: json.loads(store.run(r)["client_bound"] or "[]")
+                 for k, r in (("base", base_id), ("run", run_id))}  # fmt: skip
     found = regressions(changes)
     if as_json:
         console.as_json({
             "base": base_id, "run": run_id, "threshold_pct": threshold_pct,
-            "config_differences": notes, "regressions": len(found),
+            "config_differences": notes, "regressions": len(found), "client_bound": bound,
             "changes": [c.as_dict() for c in changes],
         })  # fmt: skip
     else:
         console.info(f"{run_id} against {label}, threshold {threshold_pct:g}%")
         if notes:
             console.info(f"settings that differ: {', '.join(notes)}")
+        for which, names in bound.items():
+            if names:
+                console.warn(f"the {which} was client-bound on {', '.join(names)}: those numbers "
+                             "measure arena's load generator, not the engine")  # fmt: skip
         rows = [
             (c.engine, c.scope, c.metric, f"{c.base:,.1f}", f"{c.new:,.1f}", _pct(c.change_pct),
              _pct(c.noise_pct, signed=False),
@@ -111,6 +122,64 @@ def compare(ctx, base, run_id, threshold, as_json) -> None:
         ctx.exit(1)
 
 
+def show_trend(metric: str, engine: str | None, scope: str, html_out: Path | None,
+               as_json: bool) -> None:  # fmt: skip
+    """One metric across runs: a sparkline per instance and the change points."""
+    store, _ = _store()
+    with store:
+        found = views.trends(store, metric, engine, scope)
+    if html_out:
+        from arena.history import html as html_report
+
+        html_out.write_text(html_report.render_trend(metric, scope, found))
+        console.info(f"wrote {html_out}")
+    if as_json:
+        console.as_json([{"engine": t.engine, "runs": t.runs, "values": t.values,
+                          "change_points": [{"run": t.runs[c.index], "change_pct": c.change_pct,
+                                             "p_value": c.p_value} for c in t.changes]}
+                         for t in found])  # fmt: skip
+        return
+    if not found:
+        console.info(f"No values of {metric} ({scope}) recorded yet.")
+    for t in found:
+        console.info(f"{t.engine:<10} {metric} {views.sparkline(t.values)}  "
+                     f"first {t.values[0]:,.1f} last {t.values[-1]:,.1f} "
+                     f"({len(t.values)} runs)")  # fmt: skip
+        for c in t.changes:
+            console.info(f"           shift at {t.runs[c.index]}: {c.change_pct:+.1f}% "
+                         f"(p={c.p_value:.3f})")  # fmt: skip
+
+
+def list_history(as_json: bool) -> None:
+    """The runs in the store, oldest first, with their baselines and client-bound marks."""
+    state_dir = ProjectState().dir
+    runs = state_dir / "results"
+    if not (state_dir / "results.db").exists() and not (runs.is_dir() and any(runs.iterdir())):
+        if as_json:
+            console.as_json([])
+        else:
+            console.info("No runs recorded yet. Run `arena load`, `arena bench` or `arena seed`.")
+        return
+    store, _ = _store()
+    with store:
+        rows = [store.run(r) for r in store.run_ids()]
+        marks: dict[str, list[str]] = {}
+        for name, run in store.baselines().items():
+            marks.setdefault(run, []).append(name)
+    if as_json:
+        console.as_json([{**dict(r), "baselines": marks.get(r["run_id"], []),
+                          "client_bound": json.loads(r["client_bound"] or "[]")}
+                         for r in rows])  # fmt: skip
+    elif rows:
+        console.table([(r["run_id"], r["kind"], r["status"], r["workload"], r["engines"],
+                        ", ".join(json.loads(r["client_bound"] or "[]")) or "-",
+                        ", ".join(marks.get(r["run_id"], []))) for r in rows],
+                      ["run", "kind", "status", "workload", "engines", "client-bound",
+                       "baseline"])  # fmt: skip
+    else:
+        console.info("No runs recorded yet. Run `arena load` or `arena bench`.")
+
+
 @click.command()
 @click.option("--trend", "metric", help="A metric across runs, e.g. ops_per_s or p99_us.")
 @click.option("--engine", help="Only this engine.")
@@ -120,50 +189,15 @@ def compare(ctx, base, run_id, threshold, as_json) -> None:
               help="With --trend: also write the trend as an HTML chart to this file.")  # fmt: skip
 @json_option
 def history(metric, engine, scope, html_out, as_json) -> None:
-    """The runs recorded in this project, or one metric's trend with its change points."""
+    """Alias of `arena report --list` / `arena report --trend METRIC`."""
     if html_out and not metric:
         raise ArenaError(
             "--html needs --trend METRIC.", "e.g. arena history --trend ops_per_s --html t.html"
         )
-    store, _ = _store()
-    with store:
-        if metric:
-            found = views.trends(store, metric, engine, scope)
-            if html_out:
-                from arena.history import html as html_report
-
-                html_out.write_text(html_report.render_trend(metric, scope, found))
-                console.info(f"wrote {html_out}")
-            if as_json:
-                console.as_json([{"engine": t.engine, "runs": t.runs, "values": t.values,
-                                  "change_points": [{"run": t.runs[c.index],
-                                                     "change_pct": c.change_pct,
-                                                     "p_value": c.p_value} for c in t.changes]}
-                                 for t in found])  # fmt: skip
-                return
-            if not found:
-                console.info(f"No values of {metric} ({scope}) recorded yet.")
-            for t in found:
-                console.info(f"{t.engine:<10} {metric} {views.sparkline(t.values)}  "
-                             f"first {t.values[0]:,.1f} last {t.values[-1]:,.1f} "
-                             f"({len(t.values)} runs)")  # fmt: skip
-                for c in t.changes:
-                    console.info(f"           shift at {t.runs[c.index]}: {c.change_pct:+.1f}% "
-                                 f"(p={c.p_value:.3f})")  # fmt: skip
-            return
-        ids = store.run_ids()
-        rows = [store.run(r) for r in ids]
-        marks = {}
-        for name, run in store.baselines().items():
-            marks.setdefault(run, []).append(name)
-    if as_json:
-        console.as_json([{**dict(r), "baselines": marks.get(r["run_id"], [])} for r in rows])
-    elif rows:
-        console.table([(r["run_id"], r["kind"], r["status"], r["workload"], r["engines"],
-                        ", ".join(marks.get(r["run_id"], []))) for r in rows],
-                      ["run", "kind", "status", "workload", "engines", "baseline"])  # fmt: skip
+    if metric:
+        show_trend(metric, engine, scope, html_out, as_json)
     else:
-        console.info("No runs recorded yet. Run `arena load` or `arena bench`.")
+        list_history(as_json)
 
 
 @click.command()
@@ -171,7 +205,7 @@ def history(metric, engine, scope, html_out, as_json) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Where to write the HTML (default: <run-id>.html).")  # fmt: skip
 def html(run_id, output) -> None:
-    """Write a self-contained HTML report of a load run (default: the latest)."""
+    """Alias of `arena report [RUN] --html`: a self-contained HTML report of a run."""
     from arena.history import html as html_report
     from arena.history.folder import read_folder
 

@@ -123,10 +123,24 @@ def load(engine_names, shape_name, stages_file, users, spawn_rate, duration, tps
         think_time, pattern, mix_file, parallel, workers, remote_workers, master_bind,
         master_port, seed, max_error_rate, web,
     )  # fmt: skip
-    from arena.load.runner import run_load
+    import sys
 
-    report = run_load(names, config, live=console.is_tty() and not as_json)
-    _render(report, config, as_json)
+    from arena.history.recorder import recording
+    from arena.load.runner import run_load
+    from arena.targets import resolve
+
+    targets = resolve(names)
+    with recording("load", sys.argv, targets, config=config.describe()) as rec:
+        with rec.sampling(targets):
+            report = run_load(names, config, live=console.is_tty() and not as_json,
+                              run_id=rec.run_id)  # fmt: skip
+        _render(report, config, as_json, rec.client_bound)
+        if not as_json:
+            rec.warn_client_bound()
+        _raise_for(report)
+
+
+def _raise_for(report) -> None:
     if report.interrupted:
         raise KeyboardInterrupt
     failed = [r for r in report.results if r.status == "failed"]
@@ -202,7 +216,7 @@ def _share(text: str) -> float:
     return value
 
 
-def _render(report, config, as_json: bool) -> None:
+def _render(report, config, as_json: bool, client_bound: dict[str, bool]) -> None:
     if as_json:
         console.as_json(
             {
@@ -211,10 +225,16 @@ def _render(report, config, as_json: bool) -> None:
                 "interrupted": report.interrupted,
                 "status": report.status,
                 "config": config.describe(),
+                "client_bound": sorted(n for n, b in client_bound.items() if b),
                 "engines": {
-                    r.engine: {"status": r.status, "message": r.message, **r.summary}
+                    r.engine: {
+                        "status": r.status,
+                        "message": r.message,
+                        **r.summary,
+                        "client_bound": client_bound.get(r.engine, False),
+                    }
                     for r in report.results
-                },
+                },  # fmt: skip
             }
         )
         return

@@ -7,6 +7,8 @@ anything runs, so a bad level or table is a one-line error and nothing half-meas
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 import click
@@ -75,6 +77,20 @@ def _names(values: tuple[str, ...]) -> list[str]:
     return [v.strip() for item in values for v in item.split(",") if v.strip()]
 
 
+@contextlib.contextmanager
+def _recording(suite: str, targets: list) -> Iterator[Any]:
+    """The suite's run in the results store, its resources sampled (arena/history/recorder.py)."""
+    import sys
+
+    from arena.history.recorder import recording
+
+    with (
+        recording("run", sys.argv, targets, workload=f"run {suite}") as rec,
+        rec.sampling(targets),
+    ):
+        yield rec
+
+
 def _progress(as_json: bool, message: str) -> None:
     if not as_json:
         console.info(message)
@@ -97,11 +113,15 @@ def _isolation(targets: list, options: dict[str, Any], as_json: bool) -> None:
     if step_timeout <= 0:
         raise ArenaError("--step-timeout must be above 0.", "e.g. --step-timeout 0.5")
     results = []
-    for target in targets:
-        _progress(as_json, f"{target.name}: running the anomaly tests ...")
-        result = isolation.run_engine(target.engine, target.endpoint, levels, tests, step_timeout)
-        result["version"] = target.version
-        results.append(result)
+    with _recording("isolation", targets) as rec:
+        for target in targets:
+            _progress(as_json, f"{target.name}: running the anomaly tests ...")
+            result = isolation.run_engine(
+                target.engine, target.endpoint, levels, tests, step_timeout
+            )
+            result["version"] = target.version
+            results.append(result)
+        rec.attach("isolation", results)
     if as_json:
         console.as_json({"suite": "isolation", "engines": results})
         return
@@ -131,11 +151,14 @@ def _constraints(targets: list, options: dict[str, Any], as_json: bool) -> None:
             if name not in known:
                 raise UnknownNameError(f"table on {target.name}", name, known)
     results = []
-    for target in targets:
-        _progress(as_json, f"{target.name}: provoking one violation per constraint ...")
-        results.append(
-            constraints.run_engine(target.engine, target.endpoint, target.schema(), tables)
-        )
+    with _recording("constraints", targets) as rec:
+        for target in targets:
+            _progress(as_json, f"{target.name}: provoking one violation per constraint ...")
+            results.append(
+                constraints.run_engine(target.engine, target.endpoint, target.schema(), tables)
+            )
+        rec.attach("constraints", [{"engine": r["engine"], "summary": r["summary"]}
+                                   for r in results])  # fmt: skip
     if as_json:
         console.as_json({"suite": "constraints", "engines": results})
         return
@@ -164,9 +187,11 @@ def _deadlocks(targets: list, options: dict[str, Any], as_json: bool) -> None:
     from arena.correctness import deadlocks
 
     results = []
-    for target in targets:
-        _progress(as_json, f"{target.name}: deadlocks, lock wait, savepoint ...")
-        results.append(deadlocks.run_engine(target.engine, target.endpoint))
+    with _recording("deadlocks", targets) as rec:
+        for target in targets:
+            _progress(as_json, f"{target.name}: deadlocks, lock wait, savepoint ...")
+            results.append(deadlocks.run_engine(target.engine, target.endpoint))
+        rec.attach("deadlocks", results)
     if as_json:
         console.as_json({"suite": "deadlocks", "engines": results})
         return
@@ -182,11 +207,13 @@ def _migrations(targets: list, options: dict[str, Any], as_json: bool) -> None:
 
     plan = migrations.plan(targets, options)
     results = []
-    for target in targets:
-        for note in migrations.notes(target):
-            console.warn(note)
-        _progress(as_json, f"{target.name}: online schema changes under load ...")
-        results.append(migrations.run_engine(target, plan))
+    with _recording("migrations", targets) as rec:
+        for target in targets:
+            for note in migrations.notes(target):
+                console.warn(note)
+            _progress(as_json, f"{target.name}: online schema changes under load ...")
+            results.append(migrations.run_engine(target, plan))
+        rec.attach("migrations", results)
     if as_json:
         console.as_json({"suite": "migrations", "engines": results})
         return

@@ -88,14 +88,38 @@ def seed(
         tables=tables,
         truncate=truncate,
     )
-    try:
-        with console.progress_bars(enabled=not as_json) as progress:
-            pairs = [(t.engine, t.endpoint) for t in targets]
-            results = run_seed(pairs, options, ProgressReporter(progress))
-    except SeedInterrupted as exc:  # show what was kept, then exit 130 with its message
-        _show(exc.results, as_json)
-        raise
-    _show(results, as_json)
+    import sys
+
+    from arena.history.recorder import recording
+
+    described = {"rows": options.rows, "seed": options.seed, "schema": schema_name,
+                 "tables": tables, "truncate": truncate}  # fmt: skip
+    workload = f"seed {schema_name or ','.join(tables or []) or 'tables'} {options.rows} rows"
+    with recording("seed", sys.argv, targets, workload=workload, config=described) as rec:
+        try:
+            with console.progress_bars(enabled=not as_json) as progress:
+                pairs = [(t.engine, t.endpoint) for t in targets]
+                results = run_seed(pairs, options, ProgressReporter(progress))
+        except SeedInterrupted as exc:  # show what was kept, then exit 130 with its message
+            _record(rec, exc.results)
+            _show(exc.results, as_json)
+            raise
+        _record(rec, results)
+        _show(results, as_json)
+        _raise_for(results)
+
+
+def _record(rec, results) -> None:
+    for r in results:
+        if r.error:  # refused before loading a row: nothing measured (nothing recorded)
+            continue
+        rec.result(r.engine, status="ok" if r.ok else "interrupted" if r.interrupted else
+                   "failed", rows=r.rows)  # fmt: skip
+        rec.metric(r.engine, "rows_per_s", r.rows_per_second)
+        rec.metric(r.engine, "seconds", r.seconds, better="lower")
+
+
+def _raise_for(results) -> None:
     failed = [r for r in results if not r.ok]
     if failed:
         first = failed[0]

@@ -346,6 +346,21 @@ class MySQL(Engine):
     load_drivers = ("mariadb", "pymysql")
     load_driver_env = "ARENA_MYSQL_DRIVER"
 
+    # -- report hooks --
+    settings_sql = (
+        ("innodb_buffer_pool_size", "SELECT @@innodb_buffer_pool_size"),
+        ("innodb_flush_log_at_trx_commit", "SELECT @@innodb_flush_log_at_trx_commit"),
+        ("sync_binlog", "SELECT @@sync_binlog"),
+        # MySQL 8 and MariaDB 11.1+ name it transaction_isolation; MariaDB 10 tx_isolation
+        ("isolation", "SELECT @@transaction_isolation"), ("isolation", "SELECT @@tx_isolation"),
+        ("max_connections", "SELECT @@max_connections"),
+    )  # fmt: skip
+    connections_sql = "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE DB = DATABASE()"
+    database_size_sql = (
+        "SELECT COALESCE(SUM(data_length + index_length), 0) FROM information_schema.TABLES "
+        "WHERE table_schema = DATABASE()"
+    )
+
 
 # Accounts that can log in without arena's password: anonymous ones, empty passwords, and
 # socket-authenticated ones (which admit an OS user of the same name). Locked system accounts

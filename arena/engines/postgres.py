@@ -226,6 +226,16 @@ class Postgres(Engine):
     # running any of it ("cannot insert multiple commands into a prepared statement").
     single_statement_options = {"prepare": True}
 
+    # -- report hooks --
+    settings_sql = (
+        ("shared_buffers", "SHOW shared_buffers"), ("fsync", "SHOW fsync"),
+        ("synchronous_commit", "SHOW synchronous_commit"),
+        ("isolation", "SHOW default_transaction_isolation"),
+        ("max_connections", "SHOW max_connections"), ("work_mem", "SHOW work_mem"),
+    )  # fmt: skip
+    connections_sql = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+    database_size_sql = "SELECT pg_database_size(current_database())"
+
     # -- load hooks --
 
     # -- vector hooks (pgvector) -----------------------------------------------------------

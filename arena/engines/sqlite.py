@@ -186,3 +186,7 @@ class SQLite(Engine):
         conn.interrupt()
 
     # -- load hooks --
+
+    # -- report hooks --
+    settings_sql = (("synchronous", "PRAGMA synchronous"), ("journal_mode", "PRAGMA journal_mode"))
+    database_size_sql = "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()"

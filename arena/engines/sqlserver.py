@@ -250,6 +250,18 @@ class SqlServer(Engine):
         https://learn.microsoft.com/sql/t-sql/statements/set-fmtonly-transact-sql"""
         return f"SET FMTONLY ON; {statement}; SET FMTONLY OFF"
 
+    # -- report hooks --
+    settings_sql = (
+        ("max_server_memory_mb", "SELECT CAST(value_in_use AS varchar(30)) FROM "
+         "sys.configurations WHERE name = 'max server memory (MB)'"),
+        ("read_committed_snapshot", "SELECT is_read_committed_snapshot_on FROM sys.databases "
+         "WHERE name = DB_NAME()"),
+        ("delayed_durability", "SELECT delayed_durability_desc FROM sys.databases "
+         "WHERE name = DB_NAME()"),
+    )  # fmt: skip
+    connections_sql = "SELECT COUNT(*) FROM sys.dm_exec_sessions WHERE database_id = DB_ID()"
+    database_size_sql = "SELECT SUM(CAST(size AS bigint)) * 8192 FROM sys.database_files"
+
 
 _NATIVE_ERROR = re.compile(r"\((\d+)\) \(SQL\w+\)")
 

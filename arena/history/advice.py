@@ -35,6 +35,14 @@ def _overall(data: RunData, engine: str, name: str) -> Metric | None:
 def advise(data: RunData) -> list[Advice]:
     out: list[Advice] = []
     engines = [e for e in data.engine_order if e in data.engines]
+    instances = data.recording.get("instances") or {}
+    for engine in data.client_bound:
+        res = (instances.get(engine) or {}).get("resources") or {}
+        out.append(Advice(engine, f"{engine} was client-bound: its numbers measure arena's load "
+                          "generator, not the engine. Add --workers (one per core) or fewer "
+                          "--users before comparing it.",
+                          f"load generator busy above 90% in {res.get('client_hot_share', 0):.0%} "
+                          "of the seconds"))  # fmt: skip
     tps = {e: m for e in engines if (m := _overall(data, e, "ops_per_s")) is not None}
     if len(tps) > 1:
         best = max(tps.values(), key=lambda m: m.value)

@@ -96,3 +96,41 @@ def trend(title: str, y_title: str, series: dict[str, list[float]],
             points = [(i + 1, series[engine][i]) for i in indexes]
             chart.add(f"{engine}: shift", points, stroke=False, dots_size=8)
     return _render(chart)
+
+
+def top_n(labels: list[str], series: dict[str, list[float | None]], n: int,
+          others: str | None) -> tuple[list[str], dict[str, list[float | None]]]:  # fmt: skip
+    """The n labels with the largest value in any series, largest first; with others="sum"
+    the rest become one "others (k)" bar per series holding their sum."""
+    if len(labels) <= n:
+        return labels, series
+    peak = [max((vals[i] or 0) for vals in series.values()) for i in range(len(labels))]
+    order = sorted(range(len(labels)), key=lambda i: -peak[i])
+    keep, rest = order[:n], order[n:]
+    out_labels = [labels[i] for i in keep]
+    out = {e: [vals[i] for i in keep] for e, vals in series.items()}
+    if others == "sum":
+        out_labels.append(f"others ({len(rest)}, summed)")
+        for e, vals in series.items():
+            out[e].append(sum(vals[i] or 0 for i in rest))
+    return out_labels, out
+
+
+def hbars(title: str, x_title: str, labels: list[str], series: dict[str, list[float | None]],
+          logarithmic: bool = False) -> str:  # fmt: skip
+    """Horizontal bars: one row per label, its name on the left where it has room to be read
+    (vertical bars overlap their labels past a dozen operations)."""
+    rows = len(labels) * max(len(series), 1)
+    chart = pygal.HorizontalBar(**_config(
+        title=title, x_title=x_title, logarithmic=logarithmic, height=max(360, 80 + 16 * rows),
+        truncate_label=-1, margin_left=10,
+    ))  # fmt: skip
+    # pygal draws the first label at the bottom: reverse, so the largest reads first
+    chart.x_labels = list(reversed(labels))
+    for engine, values in series.items():
+        chart.add(engine, list(reversed(values)))
+    if logarithmic:
+        chart.y_labels = log_labels([v for vals in series.values() for v in vals if v])
+        # bars grow from the axis' low end: pin it to the first label, not the smallest value
+        chart.range = (chart.y_labels[0], chart.y_labels[-1])
+    return _render(chart)

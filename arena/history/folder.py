@@ -58,14 +58,36 @@ class RunData:
     metrics: list[Metric]
     series: dict[str, list[dict[str, float]]]  # engine -> per-second rows (load)
     histograms: dict[str, dict[str, Any]]  # engine -> {"overall": enc, "operations": {..}}
+    recording: dict[str, Any] = field(default_factory=dict)  # recording.json (the recorder)
+    resources: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # resources.jsonl
+
+    @property
+    def status(self) -> str:
+        """run.json's status, else the recorder's; "running" with its process gone: crashed."""
+        status = self.recording.get("status") or self.run.get("status") or "unknown"
+        if self.run.get("status") in ("interrupted", "failed") and status == "done":
+            status = self.run["status"]
+        if status == "running" and self.recording.get("pid"):
+            from arena.history.store import pid_alive
+
+            if not pid_alive(self.recording["pid"]):
+                return "crashed"
+        return status
+
+    @property
+    def client_bound(self) -> list[str]:
+        return list(self.recording.get("client_bound") or [])
 
     @property
     def engine_order(self) -> list[str]:
         order = self.run.get("engine_order") or list(self.run.get("engines") or {})
+        order = order or list(self.recording.get("instances") or {})
         return list(order) or sorted(self.engines)
 
     def workload(self) -> str:
         """What was run, beyond the engines: runs to compare must share it."""
+        if self.kind not in ("bench", "load"):
+            return str(self.recording.get("workload") or self.kind)
         if self.kind == "bench":
             return f"bench {self.run.get('subject', '?')}"
         config = self.run.get("config") or {}
@@ -109,15 +131,53 @@ def _steady(series: list[dict[str, float]]) -> list[dict[str, float]]:
 
 
 def read_folder(path: Path) -> RunData:
-    run_file = path / "run.json"
-    if not run_file.exists():
+    run_file, rec_file = path / "run.json", path / "recording.json"
+    if not run_file.exists() and not rec_file.exists():
         raise CorruptRunFolder(path, "no run.json")
-    run = _json(run_file, path)
-    if not isinstance(run, dict):
+    run = _json(run_file, path) if run_file.exists() else {}
+    recording = _json(rec_file, path) if rec_file.exists() else {}
+    if not isinstance(run, dict) or not isinstance(recording, dict):
         raise CorruptRunFolder(path, "run.json is not an object")
-    if run.get("kind") == "bench":
-        return _read_bench(path, run)
-    return _read_load(path, run)
+    kind = recording.get("kind") or run.get("kind") or "load"
+    if kind == "bench":
+        data = _read_bench(path, run)
+    elif kind == "load":
+        data = _read_load(path, run)
+    else:
+        data = _read_recorded(path, run, recording, kind)
+    data.recording = recording
+    data.metrics += _recorded_metrics(path)
+    from arena.history.resources import read_samples
+
+    data.resources = read_samples(path / "resources.jsonl")
+    return data
+
+
+def _recorded_metrics(path: Path) -> list[Metric]:
+    """metrics.json: what a command recorded through rec.metric()."""
+    file = path / "metrics.json"
+    rows = _json(file, path) if file.exists() else []
+    if not isinstance(rows, list):
+        raise CorruptRunFolder(path, "metrics.json is not a list")
+    try:
+        return [Metric(r["instance"], r["scope"], r["name"], float(r["value"]), r["better"],
+                       [float(v) for v in r.get("samples") or []]) for r in rows]  # fmt: skip
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CorruptRunFolder(path, f"metrics.json: {type(exc).__name__}: {exc}") from exc
+
+
+def _read_recorded(path: Path, run: dict[str, Any], recording: dict[str, Any],
+                   kind: str) -> RunData:  # fmt: skip
+    """A seed or `arena run` suite: its numbers are in metrics.json; per-second CSVs, when the
+    suite wrote <instance>.csv like a load, are read as a load's series."""
+    names = list(recording.get("instances") or {})
+    engines = {n: dict(recording["instances"][n]) for n in names}
+    series = {n: read_series(path / f"{n}.csv", path) for n in names}
+    hists = {n: {"overall": (h or {}).get("overall"), "operations": {},
+                 "scopes": {s: e for s, e in (h or {}).items() if s != "overall"}}
+             for n, h in (recording.get("histograms") or {}).items()}  # fmt: skip
+    return RunData(recording.get("run_id") or path.name, kind, path, run, engines, [],
+                   series, hists)  # fmt: skip
 
 
 def _read_load(path: Path, run: dict[str, Any]) -> RunData:

@@ -12,7 +12,7 @@ import jinja2
 from markupsafe import Markup
 
 from arena import __version__
-from arena.history import charts
+from arena.history import charts, recorded_html
 from arena.history.advice import advise, ms
 from arena.history.compare import compare_metric
 from arena.history.folder import CorruptRunFolder, Metric, RunData
@@ -21,6 +21,9 @@ RATIO_METRICS = (
     ("ops_per_s", "ops/s"), ("p50_us", "p50"), ("p95_us", "p95"), ("p99_us", "p99"),
     ("p99_9_us", "p99.9"), ("max_us", "max"), ("error_count", "errors"),
 )  # fmt: skip
+
+
+OPS_SHOWN = 20  # operations per chart; the rest are summed into "others" (throughput)
 
 
 def _env() -> jinja2.Environment:
@@ -106,13 +109,17 @@ def chart_set(data: RunData) -> list[dict[str, str]]:
             return {e: [(data.engines[e].get("operations") or {}).get(op, {}).get(key)
                         for op in ops] for e in engines}  # fmt: skip
 
+        labels, tput = charts.top_n(ops, per_op("throughput_per_s"), OPS_SHOWN, "sum")
+        shown = f" (top {OPS_SHOWN} of {len(ops)})" if len(ops) > OPS_SHOWN else ""
         out.append({"id": "operations", "title": "Throughput per operation",
-                    "svg": charts.bars("Throughput per operation", "ops/s", ops,
-                                       per_op("throughput_per_s"))})  # fmt: skip
+                    "svg": charts.hbars(f"Throughput per operation{shown}", "ops/s", labels,
+                                        tput)})  # fmt: skip
         p99 = {e: [v / 1000 if v else None for v in vals] for e, vals in per_op("p99_us").items()}
+        labels, p99 = charts.top_n(ops, p99, OPS_SHOWN, None)
+        shown = f", the {OPS_SHOWN} slowest of {len(ops)}" if len(ops) > OPS_SHOWN else ""
         out.append({"id": "operations-p99", "title": "p99 latency per operation",
-                    "svg": charts.bars("p99 latency per operation (log scale)", "ms", ops, p99,
-                                       logarithmic=True)})  # fmt: skip
+                    "svg": charts.hbars(f"p99 latency per operation (ms, log scale{shown})",
+                                        "ms", labels, p99, logarithmic=True)})  # fmt: skip
     errors = {e: [(r["elapsed_s"], r.get("errors", 0.0)) for r in data.series.get(e, [])]
               for e in engines}  # fmt: skip
     if any(errors.values()):
@@ -125,7 +132,13 @@ def render(data: RunData) -> str:
     if data.kind == "bench":
         from arena.history.bench_html import bench_context
 
-        return _env().get_template("bench.html.j2").render(**bench_context(data))
+        return (
+            _env()
+            .get_template("bench.html.j2")
+            .render(**bench_context(data), rec=recorded_html.context(data))
+        )
+    if data.kind != "load":
+        return render_recorded(data)
     config = data.run.get("config") or {}
     summary_rows = []
     for e in data.engine_order:
@@ -139,7 +152,7 @@ def render(data: RunData) -> str:
         })  # fmt: skip
     context = {
         "run_id": data.run_id,
-        "status": data.run.get("status", "?"),
+        "status": data.status,
         "started_at": data.run.get("started_at", ""),
         "ended_at": data.run.get("ended_at", ""),
         "workload": {
@@ -157,8 +170,46 @@ def render(data: RunData) -> str:
         "environment": environment_rows(data),
         "advice": advise(data),
         "arena_version": __version__,
+        "rec": recorded_html.context(data),
     }
     return _env().get_template("report.html.j2").render(**context)
+
+
+def render_recorded(data: RunData) -> str:
+    """A seed or `arena run` suite: its metrics per scope side by side, its per-second
+    series when it wrote them, and the recorder's sections."""
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    for m in data.metrics:
+        row = rows.setdefault((m.scope, m.name), {"scope": m.scope, "name": m.name,
+                                                  "cells": {}, "values": {}})  # fmt: skip
+        row["cells"][m.engine] = f"{m.value:,.3f}".rstrip("0").rstrip(".")
+        row["values"][m.engine] = (m.value, m.better)
+    for row in rows.values():
+        values = row.pop("values")
+        pick = max if next(iter(values.values()))[1] == "higher" else min
+        row["best"] = pick(values, key=lambda e: values[e][0]) if len(values) > 1 else ""
+    engines = data.engine_order
+    tput = {e: [(r["elapsed_s"], r.get("tps", 0.0)) for r in data.series.get(e, [])]
+            for e in engines}  # fmt: skip
+    charts_ = []
+    if any(tput.values()):
+        svg = charts.time_series("Throughput over time", "ops/s", tput)
+        charts_.append({"id": "throughput", "svg": Markup(svg)})
+    hists = {e: h["overall"] for e, h in data.histograms.items() if (h or {}).get("overall")}
+    if hists:
+        try:
+            svg = charts.latency_percentiles(hists)
+        except Exception as exc:  # hdrh raises bare errors (zlib, struct, base64) on bad input
+            raise CorruptRunFolder(data.path, f"a histogram does not decode: {exc}") from exc
+        charts_.append({"id": "latency", "svg": Markup(svg)})
+    return _env().get_template("run.html.j2").render(
+        kind=data.kind, run_id=data.run_id, status=data.status,
+        started_at=data.recording.get("started_at") or "", workload=data.workload(),
+        ended_at=data.recording.get("ended_at") or "", engines=engines,
+        metrics=sorted(rows.values(), key=lambda r: (r["scope"] != "overall", r["scope"],
+                                                     r["name"])),
+        charts=charts_, rec=recorded_html.context(data), arena_version=__version__,
+    )  # fmt: skip
 
 
 def write(data: RunData, out: Path) -> Path:

@@ -19,7 +19,7 @@ from arena import __version__
 from arena.errors import ArenaError, StateError, UnknownNameError
 from arena.history.folder import CorruptRunFolder, Metric, RunData, read_folder
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -67,6 +67,32 @@ CREATE TABLE IF NOT EXISTS baselines (
     set_at TEXT NOT NULL
 );
 """
+# Schema 2 (the recorder): the command line and process of a run, whether it was client-bound,
+# its attachments (invariants, isolation matrix); per instance the image or binary, the key
+# server settings, the driver's version and the resource summary; the per-second resources.
+V2_COLUMNS = (
+    ("runs", "argv", "TEXT"), ("runs", "pid", "INTEGER"), ("runs", "client_bound", "TEXT"),
+    ("runs", "attachments", "TEXT"), ("environments", "image", "TEXT"),
+    ("environments", "binary", "TEXT"), ("environments", "settings", "TEXT"),
+    ("environments", "driver_version", "TEXT"), ("environments", "arena_version", "TEXT"),
+    ("environments", "client_bound", "INTEGER"), ("environments", "resources", "TEXT"),
+    ("environments", "schema", "TEXT"),
+)  # fmt: skip
+V2_SCHEMA = """
+CREATE TABLE IF NOT EXISTS resources (
+    run_id TEXT NOT NULL REFERENCES runs (run_id) ON DELETE CASCADE,
+    engine TEXT NOT NULL,
+    t REAL NOT NULL,                    -- wall clock, s
+    cpu_pct REAL, rss_bytes REAL, connections REAL, client_cpu_pct REAL,
+    PRIMARY KEY (run_id, engine, t)
+);
+"""
+RUN_COLUMNS = ("run_id", "kind", "status", "started_at", "ended_at", "workload", "engines",
+               "config", "folder", "folder_mtime", "imported_at", "arena_version", "argv", "pid",
+               "client_bound", "attachments")  # fmt: skip
+ENV_COLUMNS = ("run_id", "engine", "version", "runtime", "driver", "status", "limits", "seed",
+               "rows", "image", "binary", "settings", "driver_version", "arena_version",
+               "client_bound", "resources", "schema")  # fmt: skip
 
 
 class NewerStoreError(ArenaError):
@@ -111,10 +137,36 @@ class ResultsStore:
             )
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA foreign_keys=ON")
-        if version < SCHEMA_VERSION:
+        if version < SCHEMA_VERSION or self._missing_columns():
+            self._migrate(version)
+        self.mark_dead_runs()
+
+    def _missing_columns(self) -> bool:
+        have = {(t, r[1]) for t in ("runs", "environments")
+                for r in self.db.execute(f"PRAGMA table_info({t})")}  # fmt: skip
+        return any((t, c) not in have for t, c, _ in V2_COLUMNS)
+
+    def _migrate(self, version: int) -> None:
+        """Create, or bring a schema-1 store up to 2 (its rows are kept)."""
+        with self.db:
+            self.db.executescript(SCHEMA)
+            have = {(t, r[1]) for t in ("runs", "environments")
+                    for r in self.db.execute(f"PRAGMA table_info({t})")}  # fmt: skip
+            for table, column, kind in V2_COLUMNS:
+                if (table, column) not in have:
+                    self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+            self.db.executescript(V2_SCHEMA)
+            self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def mark_dead_runs(self) -> None:
+        """A run still "running" whose process is gone crashed (or was killed): say so."""
+        rows = self.db.execute("SELECT run_id, pid FROM runs WHERE status = 'running'").fetchall()
+        dead = [r[0] for r in rows if r[1] and not pid_alive(r[1])]
+        if dead:
             with self.db:
-                self.db.executescript(SCHEMA)
-                self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                self.db.executemany(
+                    "UPDATE runs SET status = 'crashed' WHERE run_id = ?", [(d,) for d in dead]
+                )
 
     def close(self) -> None:
         self.db.close()
@@ -129,31 +181,52 @@ class ResultsStore:
     def import_run_folder(self, path: Path) -> RunData:
         """Read one run folder and replace its rows; raises CorruptRunFolder (nothing written)."""
         data = read_folder(path)
-        run = data.run
-        config = run.get("config") if data.kind == "load" else run.get("options")
+        run, rec = data.run, data.recording
+        config = rec.get("config") or (
+            run.get("config") if data.kind == "load" else run.get("options")
+        )
+        instances = rec.get("instances") or {}
         env_rows = []
         for engine in data.engine_order or list(data.engines):
             meta = (run.get("engines") or {}).get(engine)
             meta = meta if isinstance(meta, dict) else {"version": meta or ""}
-            seed = (run.get("config") or run.get("options") or {}).get("seed")
-            rows = (run.get("counts") or {}).get(engine)
-            env_rows.append((
-                data.run_id, engine, meta.get("version"), meta.get("runtime"),
-                meta.get("driver"), meta.get("status") or data.engines.get(engine, {}).get("status"),
-                json.dumps(meta.get("limits") or {}), seed, json.dumps(rows) if rows else None,
-            ))  # fmt: skip
+            env = instances.get(engine) or {}
+            seed = (run.get("config") or run.get("options") or rec.get("config") or {}).get("seed")
+            rows = (run.get("counts") or {}).get(engine) or env.get("rows")
+            res = env.get("resources")
+            env_rows.append({
+                "run_id": data.run_id, "engine": engine,
+                "version": meta.get("version") or env.get("version"),
+                "runtime": meta.get("runtime") or env.get("runtime"),
+                "driver": meta.get("driver") or env.get("driver"),
+                "status": meta.get("status") or data.engines.get(engine, {}).get("status")
+                or env.get("status"),
+                "limits": json.dumps(meta.get("limits") or env.get("limits") or {}),
+                "seed": seed, "rows": json.dumps(rows) if rows else None,
+                "image": env.get("image"), "binary": env.get("binary"),
+                "settings": json.dumps(env.get("settings") or {}),
+                "driver_version": env.get("driver_version"),
+                "arena_version": env.get("arena_version"),
+                "client_bound": None if res is None else int(bool(res.get("client_bound"))),
+                "resources": json.dumps(res) if res is not None else None,
+                "schema": env.get("schema"),
+            })  # fmt: skip
+        bound = rec.get("client_bound")
         with self.db:
             self.db.execute("DELETE FROM runs WHERE run_id = ?", (data.run_id,))
-            self.db.execute(
-                "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (data.run_id, data.kind, run.get("status") or "unknown", _started(data),
-                 run.get("ended_at"), data.workload(), ",".join(data.engine_order),
-                 json.dumps(config or {}, sort_keys=True, default=str), str(path),
-                 _mtime(path), _now(), __version__),
-            )  # fmt: skip
-            self.db.executemany(
-                "INSERT INTO environments VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", env_rows
-            )
+            self._insert("runs", RUN_COLUMNS, [{
+                "run_id": data.run_id, "kind": data.kind, "status": data.status,
+                "started_at": rec.get("started_at") or _started(data),
+                "ended_at": run.get("ended_at") or rec.get("ended_at"),
+                "workload": data.workload(), "engines": ",".join(data.engine_order),
+                "config": json.dumps(config or {}, sort_keys=True, default=str),
+                "folder": str(path), "folder_mtime": _mtime(path), "imported_at": _now(),
+                "arena_version": rec.get("arena_version") or __version__,
+                "argv": json.dumps(rec["argv"]) if rec.get("argv") else None,
+                "pid": rec.get("pid"), "client_bound": None if bound is None else json.dumps(bound),
+                "attachments": json.dumps(rec.get("attachments") or {}, default=str),
+            }])  # fmt: skip
+            self._insert("environments", ENV_COLUMNS, env_rows)
             self.db.executemany(
                 "INSERT INTO metrics VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [(data.run_id, m.engine, m.scope, m.name, m.value, m.better,
@@ -164,7 +237,57 @@ class ResultsStore:
                     self._histogram(data.run_id, engine, "overall", hists["overall"])
                 for op, encoded in (hists.get("operations") or {}).items():
                     self._histogram(data.run_id, engine, f"op:{op}", encoded)
+                for scope, encoded in (hists.get("scopes") or {}).items():  # the recorder's
+                    self._histogram(data.run_id, engine, scope, encoded)
+            self.db.executemany(
+                "INSERT OR REPLACE INTO resources VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(data.run_id, engine, r["t"], r.get("cpu_pct"), r.get("rss_bytes"),
+                  r.get("connections"), r.get("client_cpu_pct"))
+                 for engine, rows in data.resources.items() for r in rows if "db_size_bytes" not in r],
+            )  # fmt: skip
         return data
+
+    def _insert(self, table: str, columns: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
+        if rows:
+            marks = ", ".join("?" for _ in columns)
+            self.db.executemany(
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",
+                [tuple(r.get(c) for c in columns) for r in rows],
+            )
+
+    # -- the recorder: a run as it goes --------------------------------------------------------
+    def record_start(self, doc: dict[str, Any], folder: str) -> None:
+        with self.db:
+            self.db.execute("DELETE FROM runs WHERE run_id = ?", (doc["run_id"],))
+            self._insert("runs", RUN_COLUMNS, [{
+                **doc, "engines": ",".join(doc["instances"]),
+                "config": json.dumps(doc.get("config") or {}, sort_keys=True, default=str),
+                "folder": folder, "folder_mtime": 0.0, "imported_at": _now(),
+                "argv": json.dumps(doc["argv"]), "attachments": "{}", "client_bound": None,
+            }])  # fmt: skip
+            self._insert("environments", ENV_COLUMNS, [{
+                **env, "run_id": doc["run_id"], "engine": name, "status": "running",
+                "limits": json.dumps(env.get("limits") or {}),
+                "settings": json.dumps(env.get("settings") or {}),
+            } for name, env in doc["instances"].items()])  # fmt: skip
+
+    def delete_run(self, run_id: str) -> None:
+        with self.db:
+            self.db.execute("DELETE FROM runs WHERE run_id = ?", (run_id,))
+
+    def record_metric(self, run_id: str, m: dict[str, Any]) -> None:
+        with self.db:
+            self.db.execute(
+                "INSERT OR REPLACE INTO metrics VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (run_id, m["instance"], m["scope"], m["name"], m["value"], m["better"],
+                 json.dumps(m["samples"])),
+            )  # fmt: skip
+
+    def resources(self, run_id: str) -> dict[str, list[sqlite3.Row]]:
+        out: dict[str, list[sqlite3.Row]] = {}
+        for r in self.db.execute("SELECT * FROM resources WHERE run_id = ? ORDER BY t", (run_id,)):
+            out.setdefault(r["engine"], []).append(r)
+        return out
 
     def _histogram(self, run_id: str, engine: str, scope: str, encoded: str) -> None:
         self.db.execute(
@@ -264,6 +387,16 @@ def _started(data: RunData) -> str | None:
         return str(data.run["started_at"])
     found = re.search(r"(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})", data.run_id)
     return "{}-{}-{}T{}:{}:{}".format(*found.groups()) if found else None
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return True
+    return True
 
 
 def _mtime(path: Path) -> float:

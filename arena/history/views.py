@@ -60,6 +60,11 @@ def check_comparable(store: ResultsStore, base_id: str, run_id: str) -> None:
         for col, label in (("kind", "kind"), ("workload", "workload"), ("engines", "engines"))
         if base[col] != run[col]
     ]
+    schemas = (store.environments(base_id), store.environments(run_id))
+    for name in sorted(set(schemas[0]) & set(schemas[1])):
+        a, b = schemas[0][name].get("schema"), schemas[1][name].get("schema")
+        if a and b and a != b:
+            diffs.append(f"schema on {name} {a} vs {b}")
     if diffs:
         raise ArenaError(
             f"Cannot compare {run_id} with {base_id}: {'; '.join(diffs)}.",

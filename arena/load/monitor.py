@@ -115,7 +115,13 @@ def run_engine(
             feed_locust_stats(cluster.env.stats, tail, measured)
         doc = _metrics_doc(target, agg, measured, status, elapsed)
         folder.write_metrics(name, doc)
-        folder.engine_update(name, status=status, message=message, elapsed_s=round(elapsed, 3))
+        folder.engine_update(
+            name,
+            status=status,
+            message=message,
+            elapsed_s=round(elapsed, 3),
+            started_wall=round(start_at, 3),
+        )  # the resources' window
         view.update(_snapshot(name, _view_state(status), elapsed, shape, latest, agg, config))
         outcome = EngineOutcome(name, status, message, elapsed, doc["summary"])
         OUTCOMES[name] = outcome

@@ -45,6 +45,7 @@ def run_load(
     config: LoadConfig,
     state: ProjectState | None = None,
     live: bool = False,
+    run_id: str | None = None,
 ) -> RunReport:
     """Load every named engine (every engine up when none is named) with the same shape, mix
     and operation seed. Returns when all are done; every engine's outcome is recorded and
@@ -52,7 +53,7 @@ def run_load(
     after results are flushed."""
     state = state or ProjectState()
     targets = prepare_targets(names, config, state)
-    folder = RunFolder(state)
+    folder = RunFolder(state, run_id)  # run_id: the recorder's (arena/history/recorder.py)
     folder.write_run(
         config=config.describe(),
         started_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),

@@ -112,6 +112,18 @@ def _run_folder(change: Callable[[Path], None]) -> Callable[[Path, ProjectState]
     return build
 
 
+def _store_newer(root: Path, live: ProjectState) -> None:
+    """A results.db written by a newer arena (its schema version above this one's)."""
+    import sqlite3
+
+    from arena.history.store import SCHEMA_VERSION
+
+    (root / ".arena").mkdir(mode=0o711)
+    db = sqlite3.connect(root / ".arena" / "results.db")
+    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    db.close()
+
+
 def _sqlite_up(root: Path, live: ProjectState) -> None:
     start(ProjectState(root), [], sqlite=True)
 
@@ -155,6 +167,7 @@ SCRATCH: dict[str, Callable[[Path, ProjectState], None]] = {
     "state_binary": _state(b"\xff\xfe\x00"),
     "state_port": _state(json.dumps(PORT_STRING)),
     "sqlite_up": _sqlite_up,
+    "store_newer": _store_newer,
     "sqlite_table": _sqlite_table,
     "run_bad_summary": _run_folder(lambda p: (p / "summary.json").write_text("{")),
     "run_empty": _run_folder(lambda p: (p / "run.json").write_text("")),

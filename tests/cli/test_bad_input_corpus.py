@@ -182,7 +182,7 @@ CASES = [
     # -- report ------------------------------------------------------------------------
     case("report-unknown-run", "report", "load-nope", expect="Unknown run 'load-nope'"),
     case("report-unknown-option", "report", "--bogus", expect="No such option"),
-    case("report-no-runs", "report", expect="No load results", where="empty"),
+    case("report-no-runs", "report", expect="No runs in this project", where="empty"),
     case("report-corrupt-summary", "report", expect="summary.json", where="run_bad_summary"),
     case("report-empty-run-json", "report", expect="it is empty", where="run_empty"),
     case("report-run-json-a-list", "report", expect="expected a JSON object", where="run_list"),
@@ -193,6 +193,26 @@ CASES = [
     case("report-hand-edited-number", "report", expect="cannot show", where="run_bad_number"),
     case("report-operations-hand-edited", "report", "--operations", expect="cannot show",
          where="run_bad_operations"),
+    case("report-trend-with-run", "report", "load-nope", "--trend", "ops_per_s",
+         expect="does not go with --list or --trend"),
+    case("report-engine-without-trend", "report", "--engine", "postgres",
+         expect="go with --trend"),
+    case("report-output-without-html", "report", "-o", "x.html", expect="goes with --html"),
+    case("report-list-and-trend", "report", "--list", "--trend", "p99_us",
+         expect="exclude each other"),
+    case("report-html-and-csv", "report", "--html", "--csv", expect="exclude each other"),
+    case("report-html-unknown-run", "report", "load-nope", "--html",
+         expect="Unknown run 'load-nope'"),
+    case("report-html-no-runs", "report", "--html", expect="No runs in this project",
+         where="empty"),
+    case("report-trend-unknown-metric", "report", "--trend", "nope",
+         expect="Unknown metric 'nope'"),
+    case("report-trend-no-runs", "report", "--trend", "ops_per_s", expect="No runs recorded",
+         where="empty"),
+    case("report-list-newer-store", "report", "--list", expect="written by a newer arena",
+         where="store_newer"),
+    case("report-trend-newer-store", "report", "--trend", "ops_per_s",
+         expect="written by a newer arena", where="store_newer"),
     # -- run ---------------------------------------------------------------------------
     case("run-unknown-suite", "run", "isolaton", expect="Did you mean isolation?"),
     case("run-level-the-engine-lacks", "run", "isolation", "--engines", "sqlite", "--levels",
@@ -347,16 +367,16 @@ def test_report_list_names_corrupt_runs_and_lists_the_others(live: ProjectState)
         shutil.copytree(run, results / run.name)
         shutil.copytree(run, results / "load-broken")
         (results / "load-broken" / "run.json").write_text("")
-        before = file_hashes(root / ".arena")
+        before = file_hashes(results)
         done = run_arena(root, "report", "--list")
         assert done.returncode == 0, done.stderr
-        assert done.stdout.split() == [run.name]
-        assert done.stderr.strip() == (
-            "Warning: skipped load-broken: Cannot read run.json of run load-broken: it is empty."
-        )
+        listed = [line.split()[0] for line in done.stdout.splitlines()[2:]]
+        assert listed == [run.name]
+        assert done.stderr.strip().startswith("Warning: Run folder load-broken is corrupt (")
         as_json = run_arena(root, "report", "--list", "--json")
-        assert json.loads(as_json.stdout) == [run.name]
-        assert file_hashes(root / ".arena") == before
+        assert [r["run_id"] for r in json.loads(as_json.stdout)] == [run.name]
+        # the folders are read, never changed (the store beside them is the index)
+        assert file_hashes(results) == before
     finally:
         shutil.rmtree(root, ignore_errors=True)
 

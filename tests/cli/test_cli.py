@@ -103,9 +103,9 @@ def test_ps_with_nothing_up(runner, project):
 
 def test_report_without_results(runner, project):
     line = _one_line_error(invoke(runner, "report"))
-    assert "No load results in this project" in line and "arena load" in line
+    assert "No runs in this project yet" in line and "arena load" in line
     listing = invoke(runner, "report", "--list")
-    assert listing.exit_code == 0 and "No load results yet" in listing.output
+    assert listing.exit_code == 0 and "No runs recorded yet" in listing.output
 
 
 def test_state_dir_not_writable(runner, project):

@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -141,3 +142,69 @@ def test_the_console_check_catches_a_broken_page(tmp_path):
     page.write_text("<html><body><script>undefinedFunction()</script></body></html>")
     result = chromium(page, "--dump-dom")
     assert console_errors(result.stderr), result.stderr[-2000:]
+
+
+# -- a suite run: the recorder's sections (issue 14) ----------------------------------------
+@pytest.fixture(scope="module")
+def suite_pages(servers) -> Iterator[dict[str, Path]]:
+    """`arena run isolation` on PostgreSQL, and a run recorded through the recorder API the
+    way the scenario suites use it (sampling, metrics, invariants with one violated)."""
+    from arena.history.recorder import recording
+    from arena.targets import resolve
+
+    root = make_project_dir("arena-html-suite-")
+    pages = {}
+    with fresh_database("postgres", servers) as (pg, pg_end):
+        state = ProjectState(root)
+        state.save_endpoint(pg_end)
+        done = run_arena(root, "run", "isolation", "--engines", "postgres", "--tests", "G0,P4")
+        assert done.returncode == 0, done.stderr
+        targets = resolve(["postgres"], state)
+        with recording("run", ["arena", "run", "shop"], targets, state=state,
+                       workload="run shop") as rec:  # fmt: skip
+            with rec.sampling(targets):
+                conn = pg.connect(pg_end)
+                until = time.time() + 3
+                while time.time() < until:
+                    conn.execute("SELECT count(*) FROM generate_series(1, 20000)")
+                conn.close()
+            rec.metric("postgres", "ops_per_s", 41.0, scope="workflow:checkout")
+            rec.metric("postgres", "p99_us", 2300.0, better="lower", scope="workflow:checkout")
+            rec.attach("invariants", [
+                {"instance": "postgres", "name": "stock never negative", "ok": True,
+                 "detail": "0 rows"},
+                {"instance": "postgres", "name": "money is conserved", "ok": False,
+                 "detail": "sum differs by 12.00"},
+            ])  # fmt: skip
+        runs = sorted((root / ".arena" / "results").iterdir(), key=lambda p: p.name[4:])
+        for name, run in (("isolation", runs[0]), ("shop", rec.path)):
+            out = root / f"{name}.html"
+            made = run_arena(root, "report", run.name, "--html", "-o", str(out))
+            assert made.returncode == 0, made.stderr
+            pages[name] = out
+        yield pages
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def test_a_suite_run_renders_its_matrix_invariants_and_resources(suite_pages):
+    ARTIFACTS.mkdir(exist_ok=True)
+    for name, page in suite_pages.items():
+        shot = ARTIFACTS / f"html-{name}.png"
+        shot.unlink(missing_ok=True)
+        taken = chromium(page, f"--screenshot={shot}")
+        assert taken.returncode == 0 and shot.exists(), taken.stderr[-2000:]
+        dumped = chromium(page, "--dump-dom")
+        assert console_errors(dumped.stderr) == []
+        dom = dumped.stdout
+        assert "shared_buffers=" in dom and 'id="environment"' in dom
+        figure = re.search(r'<figure class="chart" id="chart-resources-cpu_pct".*?</figure>',
+                           dom, re.S)  # fmt: skip
+        assert figure, f"{name}: no CPU chart"
+        shapes = SeriesShapes()
+        shapes.feed(figure.group(0))
+        assert shapes.drawn and all(n >= 2 for n in shapes.drawn.values()), shapes.drawn
+    isolation = suite_pages["isolation"].read_text()
+    assert "Isolation matrix: postgres" in isolation and "G0" in isolation
+    shop = suite_pages["shop"].read_text()
+    assert shop.count('<tr class="violated">') == 1 and "money is conserved" in shop
+    assert "workflow:checkout" in shop

@@ -53,8 +53,10 @@ def test_schema_seed_load_on_every_engine(project: ProjectState):
         # FK-valid parents, yielding to existing unique pairs, deletes of arena's own rows:
         # a realistic mix on seeded data runs without errors.
         assert result["error_count"] == 0, (name, result["errors"])
-    run_dirs = list((root / ".arena" / "results").iterdir())
-    assert len(run_dirs) == 1 and (run_dirs[0] / "run.json").exists()
+    # one folder per recorded command: the seed's and the load's
+    run_dirs = sorted(p.name.split("-")[0] for p in (root / ".arena" / "results").iterdir())
+    assert run_dirs == ["load", "seed"]
+    assert (root / ".arena" / "results" / summary["run_id"] / "run.json").exists()
 
     # The report reads the run back: same engines, same numbers as the load printed.
     report = json.loads(arena(root, "report", "--json").stdout)
