@@ -465,6 +465,51 @@ class Engine:
         resolved, nothing executed), used to refuse a custom mix that can never run."""
         return f"EXPLAIN {statement}"
 
+    # -- variants hooks (instances ENGINE@VARIANT: settings, versions; issue 15) ----------
+    # Settings every instance records as read back from the server after start (results
+    # put them beside the numbers); the ones asked with --set are always read back too.
+    reported_settings: ClassVar[tuple[str, ...]] = ()
+    # How many dotted numbers of `<server binary> --version` make the version a variant
+    # selects: PostgreSQL 16 (one), MariaDB 10.11 (two).
+    version_parts: ClassVar[int] = 1
+
+    def setting_flags(self, settings: dict[str, str]) -> list[str]:
+        """Server command-line options giving `settings` (the native command and the docker
+        image's command). The default: the engine takes no server settings."""
+        if not settings:
+            return []
+        from arena.instances import VariantError
+
+        raise VariantError(
+            f"{self.display_name} takes no server settings (asked: {', '.join(sorted(settings))}).",
+            "Drop the --set for it.",
+        )
+
+    def read_settings(self, endpoint: Endpoint, names: list[str]) -> dict[str, str]:
+        """The server's effective value of each of `names` it knows, as it reports them
+        (SHOW / SHOW VARIABLES / PRAGMA). Default: the engine cannot say."""
+        return {}
+
+    def settings_error(self, log: str) -> str | None:
+        """From the log of a server that exited while starting: the line saying why (the
+        server's own message), or None."""
+        lines = [ln.strip() for ln in log.splitlines() if ln.strip()]
+        for marker in ("FATAL:", "[ERROR]", "ERROR:"):
+            # The first such line is the cause; later ones say "Aborting".
+            hits = [ln[ln.index(marker) :] for ln in lines if marker in ln]
+            if hits:
+                return " ".join(hits[0].split())
+        return None
+
+    def native_extra_dirs(self) -> list[str]:
+        """Directories holding this engine's server binaries besides PATH and
+        native_search_dirs (e.g. a Python wheel's bundled server)."""
+        return []
+
+    def image_for_version(self, version: str) -> str:
+        """The docker image of `version`: the default image's repository at that tag."""
+        return f"{(self.default_image or '').rsplit(':', 1)[0]}:{version}"
+
     def __repr__(self) -> str:
         return f"<Engine {self.name}>"
 
