@@ -60,7 +60,8 @@ def run_load(
     for t in targets:
         folder.engine_update(
             t.name, status="waiting", version=t.version, runtime=t.endpoint.runtime,
-            limits=t.endpoint.limits, driver=t.engine.driver,
+            limits=t.endpoint.limits, driver=t.engine.driver, engine_name=t.engine.name,
+            settings=t.endpoint.settings,  # effective, as read back from the server at `up`
         )  # fmt: skip
     OUTCOMES.clear()
     interrupted = False

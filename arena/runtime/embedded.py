@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import time
@@ -100,6 +101,8 @@ class EmbeddedRuntime(Runtime):
             path = check_purge_path(endpoint.path, [self.state.dir])
             for suffix in ("", "-wal", "-shm"):
                 Path(str(path) + suffix).unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # the instance's folder, once empty
+                path.parent.rmdir()
 
     def purge_leftovers(self, instance: str) -> bool:
         from arena.engines import ENGINES

@@ -200,6 +200,7 @@ def release(record: dict) -> None:
     for folder in record.get("cgroups", []):
         with contextlib.suppress(OSError):
             os.rmdir(folder)
+            os.rmdir(os.path.dirname(folder))  # arena-<project>/, once its last server is gone
 
 
 __all__ = ["apply", "descendants", "follow", "group_name", "release"]
