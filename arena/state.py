@@ -175,8 +175,9 @@ class ProjectState:
     # -- typed accessors -----------------------------------------------------------------
     def endpoints(self) -> dict[str, Endpoint]:
         raw = self.snapshot().get("endpoints", {})
-        # The key is the instance name; state written before variants has no `name` field.
-        return {name: Endpoint.from_dict({**ep, "name": name}) for name, ep in raw.items()}
+        # Keyed by instance name; an endpoint without `name` (written before variants) is the
+        # engine's plain instance.
+        return {name: Endpoint.from_dict(ep) for name, ep in raw.items()}
 
     # Endpoints and passwords are keyed by the INSTANCE name (postgres, postgres@tuned): each
     # instance has its own data, initialised with its own password.

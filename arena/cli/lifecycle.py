@@ -158,7 +158,8 @@ def up(engine_names, runtime, ports, images, sets, files, cpus, memory, network,
     if as_json:
         console.as_json(
             [
-                {"instance": r.engine, "outcome": r.outcome, **(_public(r.endpoint) if r.endpoint else {}),
+                {"instance": r.engine, "engine": instances.engine_of(r.engine).name,
+                 "outcome": r.outcome, **(_public(r.endpoint) if r.endpoint else {}),
                  **({"error": r.error.one_line()} if r.error else {}),
                  **({"note": r.note} if r.note else {})}
                 for r in results
