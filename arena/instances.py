@@ -42,6 +42,8 @@ def split_name(name: str) -> tuple[str, str]:
     """(engine name, variant) of an instance name, lower-cased; the variant is "" for the
     engine's plain instance. Malformed names are one-line errors."""
     text = name.strip().lower()
+    if not text:
+        engine_of_name(text)  # "Unknown engine ''", with the list of engines
     engine, at, variant = text.partition("@")
     if not engine:
         raise VariantError(f"Malformed instance name '{name}': no engine before '@'.", NAME_HINT)
@@ -56,9 +58,13 @@ def split_name(name: str) -> tuple[str, str]:
 
 def engine_of(name: str) -> Engine:
     """The Engine an instance name runs (unknown engines get a did-you-mean)."""
+    return engine_of_name(split_name(name)[0])
+
+
+def engine_of_name(engine: str) -> Engine:
     from arena.engines import get_engine
 
-    return get_engine(split_name(name)[0])
+    return get_engine(engine)
 
 
 def canonical(name: str) -> str:
@@ -165,6 +171,10 @@ def load_variants(path: str) -> list[InstanceSpec]:
         data = yaml.load(Path(path).read_text(), Loader=UniqueKeys)  # noqa: S506 - SafeLoader
     except OSError as exc:
         raise VariantError(f"Cannot read {path}: {exc.strerror}.", "Check the path.") from None
+    except UnicodeDecodeError:
+        raise VariantError(
+            f"Cannot read {path}: it is not UTF-8 text.", "Give a YAML file."
+        ) from None
     except yaml.YAMLError as exc:
         raise VariantError(
             f"{path} is not valid YAML: {' '.join(str(exc).split())}", "Fix the file."

@@ -69,9 +69,12 @@ def up(
 
     def start(plan: tuple) -> UpResult:
         instance, engine, runtime = plan
+        had_password = instance in state.snapshot().get("passwords", {})
         try:
             endpoint = runtime.start(engine, wanted[instance])
         except ArenaError as exc:
+            if not had_password:  # a start that made nothing keeps no password either
+                state.forget_password(instance)
             return UpResult(None, instance, "failed", exc)
         endpoint = with_settings(engine, endpoint)
         state.save_endpoint(endpoint)

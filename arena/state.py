@@ -192,6 +192,11 @@ class ProjectState:
         with self.locked() as data:
             data.setdefault("endpoints", {}).pop(instance, None)
 
+    def forget_password(self, instance: str) -> None:
+        """Drop a password generated for a start that failed and left no data behind."""
+        with self.locked() as data:
+            data.setdefault("passwords", {}).pop(instance, None)
+
     def password(self, instance: str) -> str:
         """The instance's password for this project, generated once and kept."""
         with self.locked() as data:

@@ -254,8 +254,9 @@ def logs(engine_name: str, tail: int) -> None:
 def sql(engine_name: str, statement: str, as_json: bool) -> None:
     """Run one SQL statement on an engine that is up and print the result."""
     from arena import targets
+    from arena.instances import canonical
 
-    (target,) = targets.resolve([engine_name])
+    (target,) = targets.resolve([canonical(engine_name)])
     columns, rows = target.engine.execute(target.endpoint, statement)
     if as_json:
         console.as_json([dict(zip(columns, row, strict=True)) for row in rows])

@@ -41,6 +41,7 @@ def case(id: str, *args: str, expect: str, where: str = "live", **kw) -> Case:
 BINARY = "binary.dat"  # written into each project: bytes that are not UTF-8 text
 STAGES = "stages.yaml"  # a valid stages file, for --stages without --shape stages
 MISSING_TABLE_SEEDS = "missing-table.yaml"  # a seeds config naming a table that is not there
+VARIANTS_CLASH = "variants-clash.yaml"  # two definitions of postgres@tuned
 
 
 # -- projects ---------------------------------------------------------------------------
@@ -48,6 +49,9 @@ def write_inputs(root: Path) -> None:
     (root / BINARY).write_bytes(bytes(range(256)) * 4)
     (root / STAGES).write_text("- {duration: 1s, users: 1}\n")
     (root / MISSING_TABLE_SEEDS).write_text("tables:\n  corpus_kept:\n    rows: 10\n")
+    (root / VARIANTS_CLASH).write_text(
+        "variants:\n  tuned: {engine: postgres}\n  postgres@tuned: {settings: {work_mem: 8MB}}\n"
+    )
 
 
 def start(state: ProjectState, native: list[str], sqlite: bool = True) -> None:
