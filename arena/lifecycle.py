@@ -63,8 +63,7 @@ def up(
             # Recorded but dead (crash, reboot): clean up what is left and start afresh.
             get_runtime(existing.runtime, state).stop(existing)
             state.remove_endpoint(instance)
-        runtime = choose_runtime(runtime_name, engine, state)
-        runtime.check_version(engine, wanted[instance].version)  # before anything starts
+        runtime = runtime_for_version(runtime_name, engine, wanted[instance].version, state)
         plans.append((instance, engine, runtime))
 
     def start(plan: tuple) -> UpResult:
@@ -84,6 +83,25 @@ def up(
         for result in pool.map(start, plans):
             results[result.engine] = result
     return [results[i] for i in instances]
+
+
+def runtime_for_version(name: str, engine: Engine, version: str | None, state: ProjectState):
+    """The runtime for an instance, checked to have its version before anything starts. With
+    `auto`, a version docker has no image for but the native binaries have runs natively."""
+    runtime = choose_runtime(name, engine, state)
+    try:
+        runtime.check_version(engine, version)
+        return runtime
+    except ArenaError as exc:
+        if name != "auto" or runtime.name == "native" or "native" not in engine.runtimes:
+            raise
+        native = get_runtime("native", state)
+        try:
+            native.check_available(engine)
+            native.check_version(engine, version)
+        except ArenaError:
+            raise exc from None
+        return native
 
 
 def with_settings(engine: Engine, endpoint: Endpoint) -> Endpoint:

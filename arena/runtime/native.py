@@ -114,7 +114,10 @@ class NativeRuntime(Runtime):
 
     def leftover_instances(self) -> list[str]:
         root = data_root(self.state)
-        return sorted(p.name for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
+        try:
+            return sorted(p.name for p in root.iterdir() if p.is_dir())
+        except OSError:  # none yet, or not ours to list (another user's home)
+            return []
 
     def _ensure_home(
         self, engine: Engine, instance: str, account: pwd.struct_passwd | None
@@ -222,7 +225,10 @@ class NativeRuntime(Runtime):
                 self._initialise(engine, ctx)
             return self._run(engine, ctx, options, flags)
         except BaseException:
-            if fresh:  # nothing half-made stays: the data of a first start that failed goes
+            if fresh and options.settings:
+                # Settings the server may have refused: the data this start made for them
+                # goes too, so a rejected `--set` leaves nothing behind. (A failed plain first
+                # start keeps its complete data directory for the next `up`, as before.)
                 self.purge_home(ctx.home)
             raise
 
