@@ -274,6 +274,27 @@ def merge(names: list[str], files: tuple[str, ...], sets: tuple[str, ...]) -> li
     return list(specs.values())
 
 
+def no_settings(engine: Engine, settings: dict[str, str]) -> list[str]:
+    """Engine.setting_flags of an engine that takes no server settings."""
+    if settings:
+        raise VariantError(
+            f"{engine.display_name} takes no server settings (asked: {', '.join(sorted(settings))}).",
+            "Drop the --set for it.",
+        )
+    return []
+
+
+def first_error_line(log: str) -> str | None:
+    """From the log of a server that exited while starting: the first line saying why
+    (later ones say "Aborting"), from its marker on, without the timestamp."""
+    lines = [ln.strip() for ln in log.splitlines() if ln.strip()]
+    for marker in ("FATAL:", "[ERROR]", "ERROR:"):
+        hits = [ln[ln.index(marker) :] for ln in lines if marker in ln]
+        if hits:
+            return " ".join(hits[0].split())
+    return None
+
+
 __all__ = [
     "InstanceSpec",
     "VariantError",

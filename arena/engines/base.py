@@ -465,50 +465,24 @@ class Engine:
         resolved, nothing executed), used to refuse a custom mix that can never run."""
         return f"EXPLAIN {statement}"
 
-    # -- variants hooks (instances ENGINE@VARIANT: settings, versions; issue 15) ----------
-    # Settings every instance records as read back from the server after start (results
-    # put them beside the numbers); the ones asked with --set are always read back too.
+    # -- variants hooks (ENGINE@VARIANT; reported: read back after start, with the --set ones)
     reported_settings: ClassVar[tuple[str, ...]] = ()
-    # How many dotted numbers of `<server binary> --version` make the version a variant
-    # selects: PostgreSQL 16 (one), MariaDB 10.11 (two).
+    # Dotted numbers of `<server> --version` a version variant names: 16 (1), 10.11 (2).
     version_parts: ClassVar[int] = 1
 
     def setting_flags(self, settings: dict[str, str]) -> list[str]:
-        """Server command-line options giving `settings` (the native command and the docker
-        image's command). The default: the engine takes no server settings."""
-        if not settings:
-            return []
-        from arena.instances import VariantError
+        """Server command-line options giving `settings` (native and docker commands)."""
+        from arena.instances import no_settings  # default: the engine takes none
 
-        raise VariantError(
-            f"{self.display_name} takes no server settings (asked: {', '.join(sorted(settings))}).",
-            "Drop the --set for it.",
-        )
+        return no_settings(self, settings)
 
     def read_settings(self, endpoint: Endpoint, names: list[str]) -> dict[str, str]:
-        """The server's effective value of each of `names` it knows, as it reports them
-        (SHOW / SHOW VARIABLES / PRAGMA). Default: the engine cannot say."""
+        """Effective value of each of `names` the server knows (default: it cannot say)."""
         return {}
 
-    def settings_error(self, log: str) -> str | None:
-        """From the log of a server that exited while starting: the line saying why (the
-        server's own message), or None."""
-        lines = [ln.strip() for ln in log.splitlines() if ln.strip()]
-        for marker in ("FATAL:", "[ERROR]", "ERROR:"):
-            # The first such line is the cause; later ones say "Aborting".
-            hits = [ln[ln.index(marker) :] for ln in lines if marker in ln]
-            if hits:
-                return " ".join(hits[0].split())
-        return None
-
     def native_extra_dirs(self) -> list[str]:
-        """Directories holding this engine's server binaries besides PATH and
-        native_search_dirs (e.g. a Python wheel's bundled server)."""
+        """Server binary dirs besides PATH and native_search_dirs (a wheel's bundled server)."""
         return []
-
-    def image_for_version(self, version: str) -> str:
-        """The docker image of `version`: the default image's repository at that tag."""
-        return f"{(self.default_image or '').rsplit(':', 1)[0]}:{version}"
 
     def __repr__(self) -> str:
         return f"<Engine {self.name}>"

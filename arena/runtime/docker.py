@@ -45,6 +45,7 @@ from arena.runtime.docker_spec import (
     StartPlan,
     compose_has_rest,
     container_kwargs,
+    image_for_version,
     jwt_secret,
     password_env,
     render_plan,
@@ -93,13 +94,13 @@ class DockerRuntime(Runtime):
         return found
 
     def check_version(self, engine: Engine, version: str | None) -> None:
-        if version is None or self.image_present(engine.image_for_version(version)):
+        if version is None or self.image_present(image_for_version(engine, version)):
             return
         have = ", ".join(sorted(self.versions(engine))) or "none"
         raise RuntimeUnavailableError(
-            f"Docker image {engine.image_for_version(version)} is not present here; "
+            f"Docker image {image_for_version(engine, version)} is not present here; "
             f"{engine.display_name} versions present: {have}.",
-            f"docker pull {engine.image_for_version(version)} first, or start a version "
+            f"docker pull {image_for_version(engine, version)} first, or start a version "
             "listed (`arena engines` shows each runtime's).",
         )
 
@@ -137,11 +138,11 @@ class DockerRuntime(Runtime):
         """A container that exited at start with settings asked: the server's own reason."""
         if not plan.settings or not isinstance(exc, ArenaError):
             return None
-        from arena.instances import VariantError
+        from arena.instances import VariantError, first_error_line
 
         containers = self._containers(plan.instance, role="main")
         log = "\n".join(container_log_tail(c, 200) for c in containers)
-        reason = plan.engine.settings_error(log)
+        reason = first_error_line(log)
         if reason is None:
             return None
         asked = ", ".join(f"{k}={v}" for k, v in plan.settings.items())

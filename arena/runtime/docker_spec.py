@@ -44,6 +44,11 @@ def container_name(state: ProjectState, instance: str, service: str, main: bool)
     return f"arena-{state.id}-{slug(instance)}" + ("" if main else f"-{service}")
 
 
+def image_for_version(engine: Engine, version: str) -> str:
+    """The docker image of `postgres@16`: the default image's repository at tag 16."""
+    return f"{(engine.default_image or '').rsplit(':', 1)[0]}:{version}"
+
+
 def jwt_secret(password: str) -> str:
     """PostgREST wants a JWT secret of 32+ characters; derive one from the project's password
     (one-way, so the secret does not reveal the password)."""
@@ -101,7 +106,7 @@ def render_plan(
     if options.image:
         variables["ARENA_IMAGE"] = options.image
     elif options.version:
-        variables["ARENA_IMAGE"] = engine.image_for_version(options.version)
+        variables["ARENA_IMAGE"] = image_for_version(engine, options.version)
     if rest_port is not None:
         variables["ARENA_REST_PORT"] = str(rest_port)
         variables["ARENA_JWT_SECRET"] = jwt_secret(password)
@@ -228,8 +233,8 @@ def compose_has_rest(engine_name: str) -> bool:
 
 
 __all__ = [
-    "LABEL_ENDPOINT", "LABEL_ENGINE", "LABEL_INSTANCE", "LABEL_PROJECT", "LABEL_ROLE", "LABEL_SECRET",
-    "LABEL_SERVICE", "REST_SERVICE", "StartPlan", "compose_has_rest", "container_kwargs",
-    "container_name", "default_network", "jwt_secret", "password_env", "render_plan",
-    "resource_limits", "volume_name",
+    "LABEL_ENDPOINT", "LABEL_ENGINE", "LABEL_INSTANCE", "LABEL_PROJECT", "LABEL_ROLE",
+    "LABEL_SECRET", "LABEL_SERVICE", "REST_SERVICE", "StartPlan", "compose_has_rest",
+    "container_kwargs", "container_name", "default_network", "image_for_version", "jwt_secret",
+    "password_env", "render_plan", "resource_limits", "volume_name",
 ]  # fmt: skip

@@ -32,7 +32,7 @@ from arena.engines import ENGINES, get_engine
 from arena.engines.base import Engine
 from arena.engines.native_context import NativeContext
 from arena.errors import ArenaError
-from arena.instances import VariantError, engine_of
+from arena.instances import VariantError, engine_of, first_error_line
 from arena.models import Endpoint, Health, StartOptions
 from arena.runtime import limits
 from arena.runtime.base import Runtime, check_purge_path, free_port, tail_file
@@ -283,7 +283,7 @@ class NativeRuntime(Runtime):
                 log = fh.read().decode("utf-8", "replace")
         except OSError:
             log = ""
-        reason = engine.settings_error(log)
+        reason = first_error_line(log)
         if reason is None:
             return exc
         asked = ", ".join(f"{k}={v}" for k, v in options.settings.items())
