@@ -17,6 +17,8 @@ import re
 import shutil
 import stat
 import subprocess
+import threading
+import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -164,26 +166,42 @@ def reachable_binaries(
         package = install.parent
         key = hashlib.sha256(str(install).encode()).hexdigest()[:10]
         copy = store / f"{install.name}-{key}"
-        if not copy.is_dir():
-            store.mkdir(mode=0o755, parents=True, exist_ok=True)
-            staging = store / f".{copy.name}.{os.getpid()}"
-            shutil.rmtree(staging, ignore_errors=True)
-            shutil.copytree(install, staging / package.name / install.name, symlinks=True)
-            # A wheel repaired by auditwheel finds its bundled libraries through an
-            # $ORIGIN-relative RPATH in <site-packages>/<package>.libs: copied alongside.
-            libs = package.parent / f"{package.name}.libs"
-            if libs.is_dir():
-                shutil.copytree(libs, staging / libs.name, symlinks=True)
-            for folder in [staging, *staging.rglob("*")]:
-                if folder.is_dir() and not folder.is_symlink():
-                    os.chmod(folder, 0o755)
-            with contextlib.suppress(OSError):  # another start made it first
-                os.rename(staging, copy)
-            shutil.rmtree(staging, ignore_errors=True)
+        with _COPYING:  # instances starting side by side copy it once
+            if not copy.is_dir():
+                _copy_install(install, package, store, copy)
         result[role] = str(
             copy / package.name / install.name / bin_dir.relative_to(install) / Path(path).name
         )
     return result
+
+
+_COPYING = threading.Lock()
+
+
+def _copy_install(install: Path, package: Path, store: Path, copy: Path) -> None:
+    """install (and an auditwheel <package>.libs beside its package) copied to `copy`,
+    through a staging directory renamed when complete (another process may win the rename)."""
+    store.mkdir(mode=0o755, parents=True, exist_ok=True)
+    staging = store / f".{copy.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}"
+    try:
+        shutil.copytree(install, staging / package.name / install.name, symlinks=True)
+        # A wheel repaired by auditwheel finds its bundled libraries through an
+        # $ORIGIN-relative RPATH in <site-packages>/<package>.libs: copied alongside.
+        libs = package.parent / f"{package.name}.libs"
+        if libs.is_dir():
+            shutil.copytree(libs, staging / libs.name, symlinks=True)
+        for folder in [staging, *staging.rglob("*")]:
+            if folder.is_dir() and not folder.is_symlink():
+                os.chmod(folder, 0o755)
+        with contextlib.suppress(OSError):  # another process made it first
+            os.rename(staging, copy)
+    except (OSError, shutil.Error) as exc:
+        raise BinaryNotFoundError(
+            f"Cannot copy {install} where the server's user can run it: {exc}"[:300],
+            "Set ARENA_NATIVE_USER to a user that can read it, or free disk space.",
+        ) from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 __all__ = [
