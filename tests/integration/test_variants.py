@@ -245,3 +245,28 @@ def test_a_docker_variant_gets_its_settings_as_command_flags(project, docker_cli
     assert not docker_client.containers.list(
         all=True, filters={"label": f"arena.project={project.id}"}
     )
+
+
+def test_without_a_writable_cgroup_cpus_fall_back_to_affinity_and_memory_is_a_warning(
+    project, monkeypatch, tmp_path
+):
+    monkeypatch.setenv("ARENA_CGROUP_ROOT", str(tmp_path / "no-cgroups"))  # as on a locked host
+    result = arena(
+        project, "up", "postgres@pinned", "--runtime", "native", "--cpus", "1", "--memory", "256m"
+    )
+    pinned = project.endpoint("postgres@pinned")
+    assert pinned.limits["applied"] == {"cpu": f"CPU affinity {pinned.limits['affinity']}"}
+    assert len(pinned.limits["affinity"]) == 1
+    engine = get_engine("postgres")
+    conn = engine.connect(pinned)
+    try:
+        backend = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+        assert (
+            os.sched_getaffinity(pinned.pid)
+            == os.sched_getaffinity(backend)
+            == set(pinned.limits["affinity"])
+        )
+    finally:
+        conn.close()
+    assert "--memory could not be applied to postgres@pinned" in result.stderr
+    assert "memory" not in pinned.limits["applied"]
