@@ -221,6 +221,8 @@ def adopt_discovered(state: ProjectState, known: dict[str, Endpoint]) -> list[En
                 e.instance for e in adopted
             }:
                 adopted.append(endpoint)
+    # Their effective settings are asked again (the record in the data dir keeps the asked ones).
+    adopted = [with_settings(get_engine(e.engine), e) for e in adopted]
     for endpoint in adopted:
         state.save_endpoint(endpoint)
     return adopted

@@ -60,6 +60,11 @@ def test_two_postgres_variants_with_different_settings_run_at_once(project):
     assert show(project, "postgres", "synchronous_commit") == "on"
     assert show(project, "postgres@tuned", "synchronous_commit") == "off"
     assert show(project, "postgres@tuned", "shared_buffers") == "256MB"
+    # the state file lost: both are found again from their data directories, by instance
+    project.file.unlink()
+    found = ps(project)
+    assert found["postgres@tuned"]["settings"]["synchronous_commit"] == "off"
+    assert found["postgres"]["settings"]["synchronous_commit"] == "on"
     # one goes down, the other stays
     arena(project, "down", "postgres@tuned", "--purge")
     assert set(ps(project)) == {"postgres"}
