@@ -11,7 +11,7 @@ from typing import Any
 class Endpoint:
     """Where a started engine can be reached, and what arena needs to stop it again."""
 
-    engine: str
+    engine: str  # the engine's registry name (postgres); `instance` names this server
     runtime: str
     host: str
     port: int | None
@@ -26,8 +26,19 @@ class Endpoint:
     path: str | None = None
     started_at: float = 0.0
     # Resource limits applied at start (docker --cpus/--memory); recorded for fair comparisons.
+    # how (cgroup v2/v1, CPU affinity) and whether they applied natively (see runtime/limits.py).
     limits: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+    # The instance name (postgres@tuned); "" in state written before variants: the engine's.
+    name: str = ""
+    # Server settings as asked with --set / a variants file, and as read back from the server
+    # after start (SHOW / SHOW VARIABLES / PRAGMA): results record the effective ones.
+    requested_settings: dict[str, str] = field(default_factory=dict)
+    settings: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def instance(self) -> str:
+        return self.name or self.engine
 
     @property
     def address(self) -> str:
@@ -56,6 +67,11 @@ class StartOptions:
     cpus: float | None = None
     memory: str | None = None
     network: str | None = None
+    # The instance being started (postgres@tuned), the server version it asks for (None: the
+    # runtime's default) and its server settings (postgresql.conf / mysqld options / PRAGMAs).
+    name: str = ""
+    version: str | None = None
+    settings: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

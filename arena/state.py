@@ -175,23 +175,32 @@ class ProjectState:
     # -- typed accessors -----------------------------------------------------------------
     def endpoints(self) -> dict[str, Endpoint]:
         raw = self.snapshot().get("endpoints", {})
+        # Keyed by instance name; an endpoint without `name` (written before variants) is the
+        # engine's plain instance.
         return {name: Endpoint.from_dict(ep) for name, ep in raw.items()}
 
-    def endpoint(self, engine: str) -> Endpoint | None:
-        return self.endpoints().get(engine)
+    # Endpoints and passwords are keyed by the INSTANCE name (postgres, postgres@tuned): each
+    # instance has its own data, initialised with its own password.
+    def endpoint(self, instance: str) -> Endpoint | None:
+        return self.endpoints().get(instance)
 
     def save_endpoint(self, endpoint: Endpoint) -> None:
         with self.locked() as data:
-            data.setdefault("endpoints", {})[endpoint.engine] = endpoint.to_dict()
+            data.setdefault("endpoints", {})[endpoint.instance] = endpoint.to_dict()
 
-    def remove_endpoint(self, engine: str) -> None:
+    def remove_endpoint(self, instance: str) -> None:
         with self.locked() as data:
-            data.setdefault("endpoints", {}).pop(engine, None)
+            data.setdefault("endpoints", {}).pop(instance, None)
 
-    def password(self, engine: str) -> str:
-        """The engine's password for this project, generated once and kept."""
+    def forget_password(self, instance: str) -> None:
+        """Drop a password generated for a start that failed and left no data behind."""
+        with self.locked() as data:
+            data.setdefault("passwords", {}).pop(instance, None)
+
+    def password(self, instance: str) -> str:
+        """The instance's password for this project, generated once and kept."""
         with self.locked() as data:
             passwords = data.setdefault("passwords", {})
-            if engine not in passwords:
-                passwords[engine] = new_password()
-            return passwords[engine]
+            if instance not in passwords:
+                passwords[instance] = new_password()
+            return passwords[instance]

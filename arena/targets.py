@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from arena.engines import get_engine
 from arena.errors import ArenaError, NotUpError
+from arena.instances import canonical
 
 if TYPE_CHECKING:
     from arena.engines.base import Engine
@@ -28,8 +29,9 @@ class EngineUnreachableError(ArenaError):
 
 @dataclass(eq=False)
 class Target:
-    """One engine a command works on. The schema is read from the catalog on first use and
-    kept; `refresh_schema()` forgets it (after DDL)."""
+    """One instance a command works on (postgres, postgres@tuned): `engine` is its Engine,
+    `name` the instance name every result is keyed by. The schema is read from the catalog
+    on first use and kept; `refresh_schema()` forgets it (after DDL)."""
 
     engine: Engine
     endpoint: Endpoint
@@ -38,7 +40,7 @@ class Target:
 
     @property
     def name(self) -> str:
-        return self.engine.name
+        return self.endpoint.instance
 
     def schema(self) -> Schema:
         if self._schema is None:
@@ -73,7 +75,7 @@ def nothing_up_error() -> NotUpError:
 
 
 def names_up(state: ProjectState | None = None) -> list[str]:
-    """Engines recorded as up in this project, sorted."""
+    """Instances recorded as up in this project, sorted."""
     from arena.state import ProjectState
 
     return sorted((state or ProjectState()).endpoints())
@@ -85,13 +87,14 @@ def resolve(
     *,
     reachable: bool = True,
 ) -> list[Target]:
-    """Targets for `names` (engine names, typos get a did-you-mean), or every engine that is
-    up when `names` is empty. With `reachable`, each server is asked its version first."""
+    """Targets for `names` (instance names: postgres, postgres@tuned; engine typos get a
+    did-you-mean), or every instance that is up when `names` is empty. With `reachable`, each
+    server is asked its version first."""
     from arena.state import ProjectState
 
     state = state or ProjectState()
     endpoints = state.endpoints()
-    chosen = [get_engine(n).name for n in names if n.strip()]
+    chosen = [canonical(n) for n in names if n.strip()]
     if not endpoints or any(name not in endpoints for name in chosen):
         # The state file may have been lost while servers still run: find them (containers by
         # label, native servers by the record in their data directory) before saying "not up".
@@ -107,7 +110,8 @@ def resolve(
     for name in dict.fromkeys(chosen):  # keep order, drop repeats
         if name not in endpoints:
             raise NotUpError(f"{name} is not up.", f"Run `arena up {name}` first.")
-        target = Target(get_engine(name), endpoints[name], version=endpoints[name].version)
+        endpoint = endpoints[name]
+        target = Target(get_engine(endpoint.engine), endpoint, version=endpoint.version)
         if reachable:
             target.check_reachable()
         targets.append(target)

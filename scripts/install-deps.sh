@@ -43,6 +43,9 @@ if [ ${#packages[@]} -gt 0 ]; then
 fi
 
 python3 -m pip install -q --disable-pip-version-check -e '.[test,mariadb]'
+# pyproject's dependencies bring pgserver (PostgreSQL 16 + pgvector binaries) for
+# `arena up postgres@16`; say so now rather than at the first start.
+python3 -c "import pgserver" || { echo "pgserver did not install (PostgreSQL 16 for postgres@16)" >&2; exit 1; }
 
 # The docker tests need a daemon and the stand-in images: a few minutes on a new machine.
 bash scripts/docker-ci.sh

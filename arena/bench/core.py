@@ -84,7 +84,7 @@ class Context:
 
     @property
     def name(self) -> str:
-        return self.engine.name
+        return self.endpoint.instance  # results are keyed by the instance (postgres@tuned)
 
     def rng(self, salt: str) -> random.Random:
         """The same stream on every engine for the same case: same data, same seed."""

@@ -163,7 +163,7 @@ def _config(engine_names, shape_name, stages_file, users, spawn_rate, duration, 
             think_time, pattern, mix_file, parallel, workers, remote_workers, master_bind,
             master_port, seed, max_error_rate, web):  # fmt: skip
     """Every option checked before anything starts."""
-    from arena.engines import get_engine
+    from arena.instances import canonical
     from arena.load.patterns import load_mix
     from arena.load.patterns import pattern as builtin_pattern
     from arena.load.shapes import make_shape
@@ -190,7 +190,7 @@ def _config(engine_names, shape_name, stages_file, users, spawn_rate, duration, 
             "e.g. --engines postgres,mariadb, or leave it out to load every engine that is up.",
         )
     for name in names:
-        get_engine(name)
+        canonical(name)  # malformed names and unknown engines fail before anything runs
     from arena.load.config import LoadConfig
 
     config = LoadConfig(

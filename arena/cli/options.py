@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import click
 
-from arena.engines import ENGINES
 from arena.errors import ArenaError
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
@@ -20,17 +19,15 @@ def engine_list(values: tuple[str, ...] | list[str] | str | None) -> list[str]:
 
 
 def per_engine(values: tuple[str, ...], what: str, engines: list[str]) -> dict[str, str]:
-    """Parse repeated ENGINE=VALUE options; a bare VALUE applies when one engine is named."""
+    """Parse repeated INSTANCE=VALUE options (postgres=5433, postgres@tuned=5434); a bare
+    VALUE applies when one instance is named."""
     result: dict[str, str] = {}
     for item in values:
         if "=" in item:
             name, value = item.split("=", 1)
-            name = name.strip().lower()
-            if name not in ENGINES:
-                from arena.errors import UnknownNameError
+            from arena.instances import canonical
 
-                raise UnknownNameError("engine", name, ENGINES)
-            result[name] = value.strip()
+            result[canonical(name)] = value.strip()
         elif len(engines) == 1:
             result[engines[0]] = item.strip()
         else:

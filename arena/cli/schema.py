@@ -6,8 +6,8 @@ import click
 
 from arena import console
 from arena.cli.options import engine_list, json_option
-from arena.engines import get_engine
 from arena.errors import ArenaError
+from arena.instances import engine_of
 from arena.schema import Schema, Table
 from arena.seed.typed import has_generator
 
@@ -120,7 +120,7 @@ def show(name: str, engine_name: str) -> None:
     """Print the DDL of schema NAME for one engine (nothing needs to be up)."""
     from arena import domains
 
-    statements = domains.render(name, get_engine(engine_name))
+    statements = domains.render(name, engine_of(engine_name))
     console.info(";\n\n".join(statements) + ";")
 
 

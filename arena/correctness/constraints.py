@@ -309,7 +309,7 @@ def run_engine(
             attempts += probe_table(prober, table)
     finally:
         prober.close()
-    return {"engine": engine.name, "summary": summarise(attempts),
+    return {"engine": endpoint.instance, "summary": summarise(attempts),
             "attempts": [a.to_dict() for a in attempts]}  # fmt: skip
 
 

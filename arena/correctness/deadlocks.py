@@ -191,7 +191,11 @@ def run_engine(engine: Any, endpoint: Any, step_timeout: float = 0.5) -> dict[st
         run = case.pop("run", None)
         if run is not None:
             case["steps"] = [r.to_dict() for r in run.results]
-    return {"engine": engine.name, "detector": detector_setting(engine, endpoint), "cases": cases}
+    return {
+        "engine": endpoint.instance,
+        "detector": detector_setting(engine, endpoint),
+        "cases": cases,
+    }
 
 
 def summary_rows(result: dict[str, Any]) -> list[list[str]]:

@@ -260,7 +260,7 @@ def run_engine(
             )
     finally:
         engine.execute(endpoint, f"DROP TABLE IF EXISTS {engine.quote(TABLE)}")
-    return {"engine": engine.name, "rows": rows}
+    return {"engine": endpoint.instance, "rows": rows}
 
 
 def matrix_rows(result: dict[str, Any]) -> tuple[list[str], list[list[str]]]:

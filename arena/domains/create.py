@@ -43,13 +43,13 @@ def apply(
             clash += [e for e in domain.schema.enums if e in existing.enums]
         if clash:
             raise ArenaError(
-                f"{engine.name} already has {', '.join(clash)} in database '{endpoint.database}'.",
+                f"{endpoint.instance} already has {', '.join(clash)} in database '{endpoint.database}'.",
                 f"`arena schema apply {name} --drop` replaces them.",
             )
     drop = drop_statements(name, engine) if drop_existing else []
     _run(engine, endpoint, drop, create)
     return ApplyResult(
-        engine=engine.name,
+        engine=endpoint.instance,  # the instance (postgres@tuned) the tables were made on
         schema=name,
         tables=tuple(t.name for t in fk_order(domain.schema.tables)),
         statements=len(create),

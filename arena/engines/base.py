@@ -386,6 +386,25 @@ class Engine(MeasurementHooks):
         a seed). `control`: a second connection opened in advance, where the engine cancels
         through one (it saves a login when the cancel must be quick)."""
 
+    # -- variants hooks (ENGINE@VARIANT; reported: read back after start, with the --set ones)
+    reported_settings: ClassVar[tuple[str, ...]] = ()
+    # Dotted numbers of `<server> --version` a version variant names: 16 (1), 10.11 (2).
+    version_parts: ClassVar[int] = 1
+
+    def setting_flags(self, settings: dict[str, str]) -> list[str]:
+        """Server command-line options giving `settings` (native and docker commands)."""
+        from arena.instances import no_settings  # default: the engine takes none
+
+        return no_settings(self, settings)
+
+    def read_settings(self, endpoint: Endpoint, names: list[str]) -> dict[str, str]:
+        """Effective value of each of `names` the server knows (default: it cannot say)."""
+        return {}
+
+    def native_extra_dirs(self) -> list[str]:
+        """Server binary dirs besides PATH and native_search_dirs (a wheel's bundled server)."""
+        return []
+
     def __repr__(self) -> str:
         return f"<Engine {self.name}>"
 

@@ -361,6 +361,31 @@ class MySQL(Engine):
         "WHERE table_schema = DATABASE()"
     )
 
+    # -- variants hooks (instances ENGINE@VARIANT: settings, versions; issue 15) ----------
+    reported_settings = (
+        "innodb_buffer_pool_size", "innodb_flush_log_at_trx_commit", "sync_binlog",
+        "max_connections", "innodb_log_file_size", "innodb_flush_method",
+    )  # fmt: skip
+    version_parts = 2  # MariaDB 10.11, MySQL 8.4
+
+    def setting_flags(self, settings: dict[str, str]) -> list[str]:
+        # mysqld options, as my.cnf's [mysqld] lines would be; an unknown one stops the
+        # server ("unknown variable"). https://mariadb.com/kb/en/mariadbd-options/
+        return [f"--{key}={value}" for key, value in settings.items()]
+
+    def read_settings(self, endpoint: Endpoint, names: list[str]) -> dict[str, str]:
+        wanted = [n.lower().replace("-", "_") for n in names]
+        if not wanted:
+            return {}
+        conn = self.connect(endpoint, connect_timeout=5)
+        try:
+            cur = conn.cursor()
+            marks = ", ".join(["%s"] * len(wanted))
+            cur.execute(f"SHOW GLOBAL VARIABLES WHERE Variable_name IN ({marks})", wanted)
+            return {str(k): str(v) for k, v in sorted(cur.fetchall())}
+        finally:
+            conn.close()
+
 
 # Accounts that can log in without arena's password: anonymous ones, empty passwords, and
 # socket-authenticated ones (which admit an OS user of the same name). Locked system accounts

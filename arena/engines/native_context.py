@@ -37,10 +37,12 @@ class NativeContext:
     account: pwd.struct_passwd | None  # the user servers run as (None: arena's own)
     data_dir: Path = Path()  # home/data, or home/data.init while it is being initialised
     extra: dict = field(default_factory=dict)
+    instance: str = ""  # the instance name (postgres@tuned); "" means the engine's own
 
     def __post_init__(self) -> None:
         if self.data_dir == Path():
             self.data_dir = self.home / "data"
+        self.instance = self.instance or self.engine.name
 
     @property
     def socket_path(self) -> str:
@@ -56,7 +58,7 @@ class NativeContext:
         return Endpoint(
             engine=self.engine.name, runtime="native", host="127.0.0.1", port=self.port,
             database=self.database, user=self.user, password=self.password,
-            data_dir=str(self.home), extra={"socket": self.socket_path},
+            data_dir=str(self.home), extra={"socket": self.socket_path}, name=self.instance,
         )  # fmt: skip
 
     def _ids(self) -> dict:
@@ -89,7 +91,7 @@ class NativeContext:
             raise ArenaError(
                 f"{Path(argv[0]).name} failed with exit code {proc.returncode} "
                 f"while initialising {self.engine.display_name}.",
-                f"See {self.log_path}; the next `arena up {self.engine.name}` starts afresh.",
+                f"See {self.log_path}; the next `arena up {self.instance}` starts afresh.",
                 "\n".join(output[-15:]),
             )
         return proc.stdout
@@ -123,7 +125,7 @@ class NativeContext:
                 raise ArenaError(
                     f"The temporary {self.engine.display_name} server used to initialise "
                     "the data directory did not come up.",
-                    f"See {self.log_path}; the next `arena up {self.engine.name}` starts afresh.",
+                    f"See {self.log_path}; the next `arena up {self.instance}` starts afresh.",
                     f"last probe error: {last}",
                 )
             time.sleep(0.1)

@@ -265,3 +265,38 @@ class Postgres(Engine):
         # table the planner would skip the index whose search is being measured.
         settings = [f"SET {kind}.{name} = {int(value)}" for name, value in params.items()]
         return [*settings, "SET enable_seqscan = off"]
+
+    # -- variants hooks (instances ENGINE@VARIANT: settings, versions; issue 15) ----------
+    reported_settings = (
+        "shared_buffers", "work_mem", "synchronous_commit", "fsync", "max_connections",
+        "effective_cache_size", "max_wal_size", "wal_level",
+    )  # fmt: skip
+
+    def setting_flags(self, settings: dict[str, str]) -> list[str]:
+        # -c name=value, as postgresql.conf would: the server refuses unknown names and bad
+        # values at start. https://www.postgresql.org/docs/current/app-postgres.html
+        return [arg for key, value in settings.items() for arg in ("-c", f"{key}={value}")]
+
+    def read_settings(self, endpoint: Endpoint, names: list[str]) -> dict[str, str]:
+        # current_setting() is SHOW's text, with units (1GB, 4MB), as a user writes it.
+        conn = self.connect(endpoint, connect_timeout=5)
+        try:
+            cur = conn.cursor()
+            cur.execute(
+                "SELECT name, current_setting(name) FROM pg_settings WHERE name = ANY(%s)",
+                ([n.lower() for n in names],),
+            )
+            return {str(k): str(v) for k, v in sorted(cur.fetchall())}
+        finally:
+            conn.close()
+
+    def native_extra_dirs(self) -> list[str]:
+        # The `pgserver` wheel bundles PostgreSQL 16 (with pgvector) under its package dir;
+        # arena runs those binaries itself, never through pgserver's Python API.
+        import importlib.util
+        import os
+
+        spec = importlib.util.find_spec("pgserver")
+        if spec is None or not spec.submodule_search_locations:
+            return []
+        return [os.path.join(loc, "pginstall", "bin") for loc in spec.submodule_search_locations]

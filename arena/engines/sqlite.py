@@ -56,6 +56,10 @@ class SQLite(Engine):
         )
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA busy_timeout = 10000")
+        # A variant's settings are PRAGMAs, applied on every connection arena opens
+        # (most PRAGMAs last for the connection only); checked at `arena up`.
+        for key, value in endpoint.requested_settings.items():
+            conn.execute(f"PRAGMA {pragma_name(key)} = {pragma_value(value)}")
         return conn
 
     def server_version(self, conn: Any) -> str:
@@ -190,3 +194,39 @@ class SQLite(Engine):
     # -- report hooks --
     settings_sql = (("synchronous", "PRAGMA synchronous"), ("journal_mode", "PRAGMA journal_mode"))
     database_size_sql = "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()"
+
+    # -- variants hooks (instances ENGINE@VARIANT: settings, versions; issue 15) ----------
+    # SQLite has no server: an instance is its own file, its settings PRAGMAs that every
+    # connection arena opens applies (see connect).
+    reported_settings = ("journal_mode", "synchronous", "cache_size", "page_size")
+
+    def read_settings(self, endpoint: Endpoint, names: list[str]) -> dict[str, str]:
+        conn = self.connect(endpoint)
+        try:
+            found = {}
+            for name in names:
+                row = conn.execute(f"PRAGMA {pragma_name(name)}").fetchone()
+                if row is not None:  # an unknown PRAGMA returns nothing
+                    found[name.lower()] = str(row[0])
+            return found
+        finally:
+            conn.close()
+
+
+def pragma_name(name: str) -> str:
+    import re
+
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name.lower()):
+        from arena.instances import VariantError
+
+        raise VariantError(f"'{name}' is not a SQLite PRAGMA name.", "e.g. synchronous=off")
+    return name.lower()
+
+
+def pragma_value(value: str) -> str:
+    """A PRAGMA's value: a number, a keyword, or a quoted string."""
+    import re
+
+    if re.fullmatch(r"-?\d+|[A-Za-z_]+", value):
+        return value
+    return "'" + value.replace("'", "''") + "'"

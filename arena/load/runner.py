@@ -63,7 +63,8 @@ def run_load(
         folder.engine_update(
             t.name, status="waiting", version=t.version, runtime=t.endpoint.runtime,
             limits=t.endpoint.limits, driver=t.driver,
-            driver_version=t.driver_version,
+            driver_version=t.driver_version, engine_name=t.engine.name,
+            settings=t.endpoint.settings,  # effective, as read back from the server at `up`
         )  # fmt: skip
     OUTCOMES.clear()
     interrupted = False

@@ -79,6 +79,20 @@ def runtimes_usable(engine: Engine, state: ProjectState) -> dict[str, str]:
     return usable
 
 
+def versions_usable(engine: Engine, state: ProjectState) -> dict[str, dict[str, str]]:
+    """For `arena engines`: each runtime -> the server versions it can start here -> from
+    where (bin dir, image). Empty for a runtime that has no versions to choose."""
+    found: dict[str, dict[str, str]] = {}
+    for name in engine.runtimes:
+        try:
+            versions = get_runtime(name, state).versions(engine)
+        except Exception:  # a daemon that stopped answering lists nothing, it does not fail
+            versions = {}
+        if versions:
+            found[name] = versions
+    return found
+
+
 __all__ = [
     "RUNTIMES",
     "RUNTIME_CHOICES",
@@ -86,4 +100,5 @@ __all__ = [
     "choose_runtime",
     "get_runtime",
     "runtimes_usable",
+    "versions_usable",
 ]

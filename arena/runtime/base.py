@@ -47,9 +47,28 @@ class Runtime(ABC):
         """Engines of this project the runtime can find without the state file."""
         return []
 
-    def purge_leftovers(self, engine_name: str) -> bool:
-        """`down --purge` of an engine no longer up: delete the data it left; True if any."""
+    def purge_leftovers(self, instance: str) -> bool:
+        """`down --purge` of an instance no longer up: delete the data it left; True if any."""
         return False
+
+    def leftover_instances(self) -> list[str]:
+        """Instance names this runtime holds data for in this project (up or not)."""
+        return []
+
+    def versions(self, engine: Engine) -> dict[str, str]:
+        """Server versions this runtime can start here -> where from (bin dir, image)."""
+        return {}
+
+    def check_version(self, engine: Engine, version: str | None) -> None:
+        """Raise an ArenaError listing what is available when `version` cannot start here."""
+        if version is not None:
+            from arena.instances import VariantError
+
+            raise VariantError(
+                f"The {self.name} runtime cannot choose a version of {engine.display_name} "
+                f"(asked: {version}).",
+                "Drop the version from the name, or use a runtime that has versions.",
+            )
 
 
 def check_port(port: int | None) -> int | None:

@@ -37,6 +37,7 @@ from arena.runtime.docker_client import (
 from arena.runtime.docker_spec import (
     LABEL_ENDPOINT,
     LABEL_ENGINE,
+    LABEL_INSTANCE,
     LABEL_PROJECT,
     LABEL_ROLE,
     LABEL_SECRET,
@@ -44,6 +45,7 @@ from arena.runtime.docker_spec import (
     StartPlan,
     compose_has_rest,
     container_kwargs,
+    image_for_version,
     jwt_secret,
     password_env,
     render_plan,
@@ -79,10 +81,34 @@ class DockerRuntime(Runtime):
         _ = self.client
 
     # -- start ------------------------------------------------------------------------------
+    def versions(self, engine: Engine) -> dict[str, str]:
+        """Tags of the engine's image present here (no pull): version -> image."""
+        if "docker" not in engine.runtimes or not engine.default_image or not daemon_answers():
+            return {}
+        repo = engine.default_image.rsplit(":", 1)[0]
+        found = {}
+        for image in self.client.images.list(name=repo):
+            for tag in image.tags:
+                if tag.startswith(repo + ":"):
+                    found[tag.rsplit(":", 1)[1]] = tag
+        return found
+
+    def check_version(self, engine: Engine, version: str | None) -> None:
+        if version is None or self.image_present(image_for_version(engine, version)):
+            return
+        have = ", ".join(sorted(self.versions(engine))) or "none"
+        raise RuntimeUnavailableError(
+            f"Docker image {image_for_version(engine, version)} is not present here; "
+            f"{engine.display_name} versions present: {have}.",
+            f"docker pull {image_for_version(engine, version)} first, or start a version "
+            "listed (`arena engines` shows each runtime's).",
+        )
+
     def start(self, engine: Engine, options: StartOptions) -> Endpoint:
         self.check_available(engine)
-        password = self._password(engine.name)
-        self._remove_containers(engine.name)  # leftovers of a lost state file
+        instance = options.name or engine.name
+        password = self._password(instance)
+        self._remove_containers(instance)  # leftovers of a lost state file
         has_rest = compose_has_rest(engine.name)
         host_memory = self.client.info().get("MemTotal")
         plan = render_plan(
@@ -99,11 +125,31 @@ class DockerRuntime(Runtime):
         created_volume = self._ensure_volume(plan)
         try:
             return self._start_services(plan)
-        except BaseException:
-            self._remove_containers(engine.name)
+        except BaseException as exc:
+            reason = self._settings_reason(plan, exc)
+            self._remove_containers(instance)
             if created_volume:
-                self._remove_volumes(engine.name)
+                self._remove_volumes(instance)
+            if reason is not None:
+                raise reason from exc
             raise
+
+    def _settings_reason(self, plan: StartPlan, exc: BaseException) -> ArenaError | None:
+        """A container that exited at start with settings asked: the server's own reason."""
+        if not plan.settings or not isinstance(exc, ArenaError):
+            return None
+        from arena.instances import VariantError, first_error_line
+
+        containers = self._containers(plan.instance, role="main")
+        log = "\n".join(container_log_tail(c, 200) for c in containers)
+        reason = first_error_line(log)
+        if reason is None:
+            return None
+        asked = ", ".join(f"{k}={v}" for k, v in plan.settings.items())
+        return VariantError(
+            f"{plan.instance}: the server refused to start with {asked}: {reason}",
+            "Fix or drop that --set; its container and new volume were removed.",
+        )
 
     def _start_services(self, plan: StartPlan) -> Endpoint:
         from docker.errors import APIError
@@ -121,6 +167,8 @@ class DockerRuntime(Runtime):
             raise self._api_error(engine, exc) from None
         endpoint = Endpoint(
             engine=engine.name,
+            name=plan.instance,
+            requested_settings=dict(plan.settings),
             runtime=self.name,
             host="127.0.0.1",
             port=plan.port,
@@ -138,7 +186,7 @@ class DockerRuntime(Runtime):
             },
         )
         ready = endpoint.replace(database=engine.ready_database or endpoint.database)
-        self._wait(engine, container, f"127.0.0.1:{plan.port}", lambda: engine.probe(ready))
+        self._wait(plan, container, f"127.0.0.1:{plan.port}", lambda: engine.probe(ready))
         engine.container_bootstrap(endpoint)
         if plan.rest_port is not None:
             rest = plan.services[REST_SERVICE]
@@ -149,55 +197,56 @@ class DockerRuntime(Runtime):
             except APIError as exc:
                 raise self._api_error(engine, exc) from None
             url = f"http://127.0.0.1:{plan.rest_port}"
-            self._wait(engine, rest_container, url, lambda: http_get(url + "/"))
+            self._wait(plan, rest_container, url, lambda: http_get(url + "/"))
             endpoint = endpoint.replace(
                 extra={
                     **endpoint.extra,
                     "rest_url": url,
                     "rest_container_id": rest_container.id,
                     "endpoints": {
-                        f"{engine.name}-db": f"127.0.0.1:{plan.port}",
-                        f"{engine.name}-rest": url,
+                        f"{plan.instance}-db": f"127.0.0.1:{plan.port}",
+                        f"{plan.instance}-rest": url,
                     },
                 }
             )
         return endpoint.replace(version=engine.probe(endpoint))
 
-    def _wait(self, engine: Engine, container: Any, address: str, probe: Any) -> None:
+    def _wait(self, plan: StartPlan, container: Any, address: str, probe: Any) -> None:
+        engine, instance = plan.engine, plan.instance
         WaitForReady(
             what=f"{engine.display_name} (container {container.name}, {address})",
             probe=probe,
             timeout=engine.start_timeout,
             hint=(
                 f"Full log: docker logs {container.name}. If volume "
-                f"{volume_name(self.state, engine.name)} holds data initialised with another "
+                f"{volume_name(self.state, instance)} holds data initialised with another "
                 "password (volumes made by arena 0.1.0 carry no arena.password label), put "
-                f"that password under passwords.{engine.name} in .arena/state.json; "
-                f"`arena down {engine.name} --purge` deletes the data and starts afresh."
+                f"that password under passwords.{instance} in .arena/state.json; "
+                f"`arena down {instance} --purge` deletes the data and starts afresh."
             ),
             still_running=lambda: container_running(container),
             log_tail=lambda: container_log_tail(container, 12),
             max_interval=0.5,
         ).wait()
 
-    def _password(self, engine_name: str) -> str:
+    def _password(self, instance: str) -> str:
         """The password the engine's data volume was initialised with (its label), else a
         leftover container's, else the project's: an `up` after the state file was lost
         still reaches the existing data."""
-        recovered = self._volume_password(engine_name) or next(
-            (f.password for f in self.discover() if f.engine == engine_name and f.password), ""
+        recovered = self._volume_password(instance) or next(
+            (f.password for f in self.discover() if f.instance == instance and f.password), ""
         )
         if recovered:
             with self.state.locked() as data:
-                data.setdefault("passwords", {})[engine_name] = recovered
+                data.setdefault("passwords", {})[instance] = recovered
             return recovered
-        return self.state.password(engine_name)
+        return self.state.password(instance)
 
-    def _volume_password(self, engine_name: str) -> str:
+    def _volume_password(self, instance: str) -> str:
         from docker.errors import NotFound
 
         try:
-            volume = self.client.volumes.get(volume_name(self.state, engine_name))
+            volume = self.client.volumes.get(volume_name(self.state, instance))
         except NotFound:
             return ""
         return (volume.attrs.get("Labels") or {}).get(LABEL_SECRET, "")
@@ -252,6 +301,7 @@ class DockerRuntime(Runtime):
                 labels={
                     LABEL_PROJECT: self.state.id,
                     LABEL_ENGINE: plan.engine.name,
+                    LABEL_INSTANCE: plan.instance,
                     LABEL_SECRET: plan.password,
                 },
             )
@@ -284,13 +334,16 @@ class DockerRuntime(Runtime):
         )
 
     # -- find, stop, inspect ------------------------------------------------------------------
-    def _containers(self, engine_name: str | None = None, role: str | None = None) -> list[Any]:
+    def _containers(self, instance: str | None = None, role: str | None = None) -> list[Any]:
         labels = [f"{LABEL_PROJECT}={self.state.id}"]
-        if engine_name:
-            labels.append(f"{LABEL_ENGINE}={engine_name}")
+        if instance:
+            labels.append(f"{LABEL_ENGINE}={instance.split('@')[0]}")
         if role:
             labels.append(f"{LABEL_ROLE}={role}")
-        return self.client.containers.list(all=True, filters={"label": labels})
+        found = self.client.containers.list(all=True, filters={"label": labels})
+        if instance is None:
+            return found
+        return [c for c in found if _instance_of(c.labels) == instance]
 
     def discover(self) -> list[Endpoint]:
         """This project's engines, rebuilt from container labels (no state file needed)."""
@@ -300,8 +353,9 @@ class DockerRuntime(Runtime):
             labels = container.labels
             meta = json.loads(labels.get(LABEL_ENDPOINT, "{}"))
             engine_name = labels[LABEL_ENGINE]
+            instance = _instance_of(labels)
             env = dict(item.split("=", 1) for item in container.attrs["Config"].get("Env") or [])
-            password = passwords.get(engine_name) or env.get(meta.get("password_env") or "", "")
+            password = passwords.get(instance) or env.get(meta.get("password_env") or "", "")
             extra: dict[str, Any] = {
                 "container": container.name,
                 "image": container.attrs["Config"].get("Image", ""),
@@ -313,6 +367,8 @@ class DockerRuntime(Runtime):
             found.append(
                 Endpoint(
                     engine=engine_name,
+                    name=instance,
+                    requested_settings=meta.get("requested_settings") or {},
                     runtime=self.name,
                     host="127.0.0.1",
                     port=meta.get("port"),
@@ -327,28 +383,32 @@ class DockerRuntime(Runtime):
         return found
 
     def stop(self, endpoint: Endpoint, purge: bool = False) -> None:
-        self._remove_containers(endpoint.engine)
+        self._remove_containers(endpoint.instance)
         if purge:
-            self._remove_volumes(endpoint.engine, endpoint.extra.get("volume"))
+            self._remove_volumes(endpoint.instance, endpoint.extra.get("volume"))
 
-    def remove_volumes(self, engine_name: str) -> bool:
-        """Delete an engine's data volumes (for `down --purge` of an engine already stopped)."""
-        return self._remove_volumes(engine_name)
+    def remove_volumes(self, instance: str) -> bool:
+        """Delete an instance's data volumes (`down --purge` of one already stopped)."""
+        return self._remove_volumes(instance)
 
-    def purge_leftovers(self, engine_name: str) -> bool:
-        if any(c.status == "running" for c in self._containers(engine_name)):
+    def leftover_instances(self) -> list[str]:
+        volumes = self.client.volumes.list(filters={"label": [f"{LABEL_PROJECT}={self.state.id}"]})
+        return sorted({_instance_of(v.attrs.get("Labels") or {}) for v in volumes} - {""})
+
+    def purge_leftovers(self, instance: str) -> bool:
+        if any(c.status == "running" for c in self._containers(instance)):
             raise ArenaError(
-                f"A container of {engine_name} still runs; its volume is not deleted.",
-                f"Stop it first: `arena down {engine_name}`.",
+                f"A container of {instance} still runs; its volume is not deleted.",
+                f"Stop it first: `arena down {instance}`.",
             )
-        return self._remove_volumes(engine_name)
+        return self._remove_volumes(instance)
 
-    def _remove_containers(self, engine_name: str) -> None:
+    def _remove_containers(self, instance: str) -> None:
         from docker.errors import NotFound
 
         # The REST container first: it holds connections to the database.
         containers = sorted(
-            self._containers(engine_name), key=lambda c: c.labels.get(LABEL_ROLE) == "main"
+            self._containers(instance), key=lambda c: c.labels.get(LABEL_ROLE) == "main"
         )
         for container in containers:
             meta = json.loads(container.labels.get(LABEL_ENDPOINT, "{}"))
@@ -359,13 +419,19 @@ class DockerRuntime(Runtime):
             except NotFound:
                 pass
 
-    def _remove_volumes(self, engine_name: str, name: str | None = None) -> bool:
+    def _remove_volumes(self, instance: str, name: str | None = None) -> bool:
         from docker.errors import NotFound
 
         volumes = self.client.volumes.list(
-            filters={"label": [f"{LABEL_PROJECT}={self.state.id}", f"{LABEL_ENGINE}={engine_name}"]}
+            filters={
+                "label": [
+                    f"{LABEL_PROJECT}={self.state.id}",
+                    f"{LABEL_ENGINE}={instance.split('@')[0]}",
+                ]
+            }
         )
-        names = {v.name for v in volumes} | ({name} if name else set())
+        names = {v.name for v in volumes if _instance_of(v.attrs.get("Labels") or {}) == instance}
+        names |= {name} if name else set()
         removed = False
         for vol in names:
             try:
@@ -405,7 +471,7 @@ class DockerRuntime(Runtime):
     def logs(self, endpoint: Endpoint, tail: int = 50) -> str:
         parts = []
         containers = sorted(
-            self._containers(endpoint.engine), key=lambda c: c.labels.get(LABEL_ROLE) != "main"
+            self._containers(endpoint.instance), key=lambda c: c.labels.get(LABEL_ROLE) != "main"
         )
         for container in containers:
             text = container_log_tail(container, tail)
@@ -413,6 +479,11 @@ class DockerRuntime(Runtime):
                 text = f"--- {container.name} ---\n{text}"
             parts.append(text)
         return "\n".join(parts)
+
+
+def _instance_of(labels: dict[str, str]) -> str:
+    """The instance a container or volume belongs to; earlier arenas labelled the engine only."""
+    return labels.get(LABEL_INSTANCE) or labels.get(LABEL_ENGINE, "")
 
 
 __all__ = [

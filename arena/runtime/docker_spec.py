@@ -4,6 +4,7 @@ file. No Docker calls here: everything is testable as data."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import sys
@@ -12,12 +13,14 @@ from typing import Any
 
 from arena.engines.base import Engine
 from arena.errors import ArenaError
+from arena.instances import slug
 from arena.models import StartOptions
 from arena.runtime import compose
 from arena.state import ProjectState
 
 LABEL_PROJECT = "arena.project"
 LABEL_ENGINE = "arena.engine"
+LABEL_INSTANCE = "arena.instance"  # postgres@tuned; absent on containers of earlier arenas
 LABEL_SERVICE = "arena.service"  # the compose service the container was made from
 LABEL_ROLE = "arena.role"  # "main" (the database) or "rest" (Supabase's PostgREST)
 LABEL_ENDPOINT = "arena.endpoint"  # JSON: what discover() needs to rebuild the Endpoint
@@ -33,12 +36,17 @@ def default_network() -> str:
     return "host" if sys.platform.startswith("linux") else "bridge"
 
 
-def volume_name(state: ProjectState, engine_name: str) -> str:
-    return f"arena-{state.id}-{engine_name}"
+def volume_name(state: ProjectState, instance: str) -> str:
+    return f"arena-{state.id}-{slug(instance)}"
 
 
-def container_name(state: ProjectState, engine_name: str, service: str, main: bool) -> str:
-    return f"arena-{state.id}-{engine_name}" + ("" if main else f"-{service}")
+def container_name(state: ProjectState, instance: str, service: str, main: bool) -> str:
+    return f"arena-{state.id}-{slug(instance)}" + ("" if main else f"-{service}")
+
+
+def image_for_version(engine: Engine, version: str) -> str:
+    """The docker image of `postgres@16`: the default image's repository at tag 16."""
+    return f"{(engine.default_image or '').rsplit(':', 1)[0]}:{version}"
 
 
 def jwt_secret(password: str) -> str:
@@ -52,6 +60,7 @@ class StartPlan:
     """Everything decided before a container is created: rendered specs and their values."""
 
     engine: Engine
+    instance: str  # postgres, postgres@tuned: names the container and the volume
     network: str
     port: int
     password: str
@@ -59,6 +68,7 @@ class StartPlan:
     limits: dict[str, Any]
     services: dict[str, compose.ServiceSpec]
     rest_port: int | None = None
+    settings: dict[str, str] = dataclasses.field(default_factory=dict)
 
     @property
     def main(self) -> compose.ServiceSpec:
@@ -75,6 +85,7 @@ def render_plan(
     host_memory: int | None = None,
 ) -> StartPlan:
     """compose/<engine>.yml rendered for this project and these options (no Docker calls)."""
+    instance = options.name or engine.name
     network = options.network or default_network()
     if network not in ("host", "bridge"):
         raise ArenaError(f"Unknown network mode '{network}'.", "Valid: host, bridge.")
@@ -87,26 +98,43 @@ def render_plan(
         "ARENA_USER": engine.default_user,
         "ARENA_PASSWORD": password,
         "ARENA_DATABASE": engine.default_database,
-        "ARENA_VOLUME": volume_name(state, engine.name),
+        "ARENA_VOLUME": volume_name(state, instance),
         "ARENA_DB_HOST": "127.0.0.1"
         if network == "host"
-        else container_name(state, engine.name, "db", True),
+        else container_name(state, instance, "db", True),
     }
     if options.image:
         variables["ARENA_IMAGE"] = options.image
+    elif options.version:
+        variables["ARENA_IMAGE"] = image_for_version(engine, options.version)
     if rest_port is not None:
         variables["ARENA_REST_PORT"] = str(rest_port)
         variables["ARENA_JWT_SECRET"] = jwt_secret(password)
     services = compose.render(engine.name, variables)
+    flags = engine.setting_flags(options.settings)
+    if flags:
+        # The server's own options after the image's command (postgres -c k=v, mysqld --k=v).
+        main = next(s for s in services.values() if s.name != REST_SERVICE)
+        if not main.command:
+            raise ArenaError(
+                f"compose/{engine.name}.yml gives its server no command to add settings to.",
+                "Add the server's command to the compose file.",
+            )
+        services = {
+            k: (dataclasses.replace(v, command=[*v.command, *flags]) if v is main else v)
+            for k, v in services.items()
+        }
     return StartPlan(
         engine=engine,
+        instance=instance,
         network=network,
         port=port,
         password=password,
-        volume=volume_name(state, engine.name),
+        volume=volume_name(state, instance),
         limits=limits,
         services=services,
         rest_port=rest_port,
+        settings=dict(options.settings),
     )
 
 
@@ -141,10 +169,11 @@ def container_kwargs(
 ) -> dict[str, Any]:
     """Docker SDK `containers.run` arguments for one rendered service."""
     main = spec is plan.main
-    name = container_name(state, plan.engine.name, spec.name, main)
+    name = container_name(state, plan.instance, spec.name, main)
     labels = {
         LABEL_PROJECT: state.id,
         LABEL_ENGINE: plan.engine.name,
+        LABEL_INSTANCE: plan.instance,
         LABEL_SERVICE: spec.name,
         LABEL_ROLE: "main" if main else spec.name,
     }
@@ -160,6 +189,7 @@ def container_kwargs(
                 "rest_port": plan.rest_port,
                 "password_env": password_env(spec, plan.password),
                 "stop_timeout": spec.stop_timeout,
+                "requested_settings": plan.settings,
             },
             sort_keys=True,
         )
@@ -203,8 +233,8 @@ def compose_has_rest(engine_name: str) -> bool:
 
 
 __all__ = [
-    "LABEL_ENDPOINT", "LABEL_ENGINE", "LABEL_PROJECT", "LABEL_ROLE", "LABEL_SECRET",
-    "LABEL_SERVICE", "REST_SERVICE", "StartPlan", "compose_has_rest", "container_kwargs",
-    "container_name", "default_network", "jwt_secret", "password_env", "render_plan",
-    "resource_limits", "volume_name",
+    "LABEL_ENDPOINT", "LABEL_ENGINE", "LABEL_INSTANCE", "LABEL_PROJECT", "LABEL_ROLE",
+    "LABEL_SECRET", "LABEL_SERVICE", "REST_SERVICE", "StartPlan", "compose_has_rest",
+    "container_kwargs", "container_name", "default_network", "image_for_version", "jwt_secret",
+    "password_env", "render_plan", "resource_limits", "volume_name",
 ]  # fmt: skip

@@ -4,20 +4,22 @@ As root, servers run as an unprivileged user (PostgreSQL refuses root, and a ben
 server has no business running as root): ARENA_NATIVE_USER, else `nobody`.
 
 Where the data lives (see data_root()): outside the project directory, because a project
-under a private parent (/root/x, any `mktemp -d`) is unreachable to that user. Each engine
-gets <data root>/<project id>/<engine>/ (0700, owned by the server's user) holding:
+under a private parent (/root/x, any `mktemp -d`) is unreachable to that user. Each instance
+(postgres, postgres@tuned, postgres@16) gets <data root>/<project id>/<instance>/ (0700,
+owned by the server's user) holding:
   data/              the data directory (data.init/ while being initialised, then renamed)
   server.log         the server's log
   server.sock        MariaDB/MySQL's socket (no other user can create or reach it)
   arena-server.json  the running server: pid, executable, start time (0600, arena's user);
                      how `arena ps` finds it when .arena/state.json is lost
   arena-secret       the password the data was initialised with (0600, arena's user)
+Binaries the server's user cannot execute (the `pgserver` wheel under /root) are run from a
+copy of their install tree in <root>/installs/ (see binaries.reachable_binaries).
 """
 
 from __future__ import annotations
 
 import contextlib
-import glob
 import json
 import os
 import pwd
@@ -29,9 +31,12 @@ from pathlib import Path
 from arena.engines import ENGINES, get_engine
 from arena.engines.base import Engine
 from arena.engines.native_context import NativeContext
-from arena.errors import ArenaError, BinaryNotFoundError
+from arena.errors import ArenaError
+from arena.instances import VariantError, engine_of, first_error_line
 from arena.models import Endpoint, Health, StartOptions
+from arena.runtime import limits
 from arena.runtime.base import Runtime, check_purge_path, free_port, tail_file
+from arena.runtime.binaries import find_binaries, native_versions, reachable_binaries
 from arena.runtime.process import ServerProcess, pid_alive
 from arena.runtime.wait import WaitForReady
 from arena.state import ProjectState
@@ -53,39 +58,6 @@ def data_root(state: ProjectState) -> Path:
             xdg = os.environ.get("XDG_DATA_HOME") or os.path.expanduser("~/.local/share")
             base = os.path.join(xdg, "arena")
     return Path(base) / state.id
-
-
-def find_binaries(engine: Engine) -> dict[str, str]:
-    """Each binary role of the engine -> its path, searching PATH then the engine's dirs
-    (newest version first, e.g. /usr/lib/postgresql/16/bin before .../15/bin)."""
-    found: dict[str, str] = {}
-    dirs: list[str] = []
-    for pattern in engine.native_search_dirs:
-        dirs.extend(sorted(glob.glob(pattern), key=_version_key, reverse=True))
-    for role, candidates in engine.native_binaries.items():
-        for name in candidates:
-            path = shutil.which(name) or next(
-                (os.path.join(d, name) for d in dirs if os.access(os.path.join(d, name), os.X_OK)),
-                None,
-            )
-            if path:
-                found[role] = path
-                break
-        else:
-            names = ", ".join(n for c in engine.native_binaries.values() for n in c)
-            where = (
-                f" and {', '.join(engine.native_search_dirs)}" if engine.native_search_dirs else ""
-            )
-            raise BinaryNotFoundError(
-                f"{engine.display_name} server binary not found (looked for {names} in PATH"
-                f"{where}).",
-                f"Install it: {engine.native_install_hint}.",
-            )
-    return found
-
-
-def _version_key(path: str) -> list[int]:
-    return [int(p) for p in path.replace("/", ".").split(".") if p.isdigit()]
 
 
 def run_as_user() -> pwd.struct_passwd | None:
@@ -130,10 +102,26 @@ class NativeRuntime(Runtime):
         find_binaries(engine)
         run_as_user()
 
-    def home(self, engine_name: str) -> Path:
-        return data_root(self.state) / engine_name
+    def check_version(self, engine: Engine, version: str | None) -> None:
+        if version is not None:
+            find_binaries(engine, version)
 
-    def _ensure_home(self, engine: Engine, account: pwd.struct_passwd | None) -> Path:
+    def versions(self, engine: Engine) -> dict[str, str]:
+        return native_versions(engine) if "native" in engine.runtimes else {}
+
+    def home(self, instance: str) -> Path:
+        return data_root(self.state) / instance
+
+    def leftover_instances(self) -> list[str]:
+        root = data_root(self.state)
+        try:
+            return sorted(p.name for p in root.iterdir() if p.is_dir())
+        except OSError:  # none yet, or not ours to list (another user's home)
+            return []
+
+    def _ensure_home(
+        self, engine: Engine, instance: str, account: pwd.struct_passwd | None
+    ) -> Path:
         root = data_root(self.state)
         try:
             # The root and project levels are traversable, not listable (0711): each engine's
@@ -142,7 +130,7 @@ class NativeRuntime(Runtime):
                 if not folder.exists():
                     folder.mkdir(mode=0o711, parents=True, exist_ok=True)
                     os.chmod(folder, 0o711)  # only what arena made; mkdir's mode meets the umask
-            home = root / engine.name
+            home = root / instance
             home.mkdir(mode=0o700, exist_ok=True)
             os.chmod(home, 0o700)
             if account is not None:
@@ -152,12 +140,12 @@ class NativeRuntime(Runtime):
                 f"Cannot create the native data directory under {root}: {exc.strerror}.",
                 "Set ARENA_NATIVE_ROOT to a directory arena can write to.",
             ) from exc
-        self._adopt_legacy_data(engine, home, account)
+        self._adopt_legacy_data(instance, home, account)
         return home
 
-    def _adopt_legacy_data(self, engine: Engine, home: Path, account) -> None:
+    def _adopt_legacy_data(self, instance: str, home: Path, account) -> None:
         """Earlier arena versions kept the data in .arena/native/<engine>/: move it over."""
-        legacy = self.state.dir / "native" / engine.name
+        legacy = self.state.dir / "native" / instance
         if (home / "data").exists() or not (legacy / "data").is_dir():
             return
         shutil.move(str(legacy / "data"), str(home / "data"))
@@ -167,28 +155,33 @@ class NativeRuntime(Runtime):
                     os.chown(path, account.pw_uid, account.pw_gid)
         shutil.rmtree(legacy, ignore_errors=True)
 
-    def _password(self, engine: Engine, home: Path) -> str:
+    def _password(self, instance: str, home: Path) -> str:
         """The password the data directory was initialised with (kept beside it), else the
         project's; state.json is brought in line, so a lost state file loses no data."""
         secret = (home / SECRET_FILE).read_text().strip() if (home / SECRET_FILE).exists() else ""
         if secret and (home / "data").is_dir():
             with self.state.locked() as data:
-                data.setdefault("passwords", {})[engine.name] = secret
+                data.setdefault("passwords", {})[instance] = secret
             return secret
-        return self.state.password(engine.name)
+        return self.state.password(instance)
 
-    def _context(self, engine: Engine, port: int) -> NativeContext:
+    def _context(self, engine: Engine, options: StartOptions, port: int) -> NativeContext:
         account = run_as_user()
-        home = self._ensure_home(engine, account)
+        instance = options.name or engine.name
+        bins = find_binaries(engine, options.version)
+        home = self._ensure_home(engine, instance, account)
+        if account is not None:
+            bins = reachable_binaries(bins, account, data_root(self.state).parent / "installs")
         ctx = NativeContext(
             engine=engine,
             home=home,
-            bins=find_binaries(engine),
+            bins=bins,
             port=port,
             user=engine.default_user,
-            password=self._password(engine, home),
+            password=self._password(instance, home),
             database=engine.default_database,
             account=account,
+            instance=instance,
         )
         if len(ctx.socket_path) > 100:  # sun_path holds 108 bytes
             raise ArenaError(
@@ -217,44 +210,94 @@ class NativeRuntime(Runtime):
 
     def start(self, engine: Engine, options: StartOptions) -> Endpoint:
         self.check_available(engine)
-        ctx = self._context(engine, free_port(options.port))
+        flags = engine.setting_flags(options.settings)  # an engine without settings refuses
+        ctx = self._context(engine, options, free_port(options.port))
         running = self._recorded_server(ctx.home)
         if running is not None:
             raise ArenaError(
-                f"{engine.display_name} already runs on this data directory "
+                f"{ctx.instance} already runs on this data directory "
                 f"(pid {running.pid}, {ctx.home}).",
-                f"`arena ps` adopts it; `arena down {engine.name}` stops it.",
+                f"`arena ps` adopts it; `arena down {ctx.instance}` stops it.",
             )
-        if not ctx.data_dir.is_dir():
-            self._initialise(engine, ctx)
-        proc = ctx.spawn(engine.native_command(ctx))
+        fresh = not ctx.data_dir.is_dir()
+        try:
+            if fresh:
+                self._initialise(engine, ctx)
+            return self._run(engine, ctx, options, flags)
+        except BaseException:
+            if fresh and options.settings:
+                # Settings the server may have refused: the data this start made for them
+                # goes too, so a rejected `--set` leaves nothing behind. (A failed plain first
+                # start keeps its complete data directory for the next `up`, as before.)
+                self.purge_home(ctx.home)
+            raise
+
+    def _run(
+        self, engine: Engine, ctx: NativeContext, options: StartOptions, flags: list[str]
+    ) -> Endpoint:
+        log_start = ctx.log_path.stat().st_size if ctx.log_path.exists() else 0
+        proc = ctx.spawn([*engine.native_command(ctx), *flags])
+        wanted = limits.apply(
+            self.state.id, ctx.instance, proc.pid, options.cpus, _bytes(options.memory)
+        )
         server = ServerProcess.of(proc.pid, ctx.home / "data")
         endpoint = ctx.endpoint.replace(
-            pid=proc.pid, started_at=time.time(), extra={**ctx.endpoint.extra, **server.to_dict()}
+            pid=proc.pid,
+            started_at=time.time(),
+            extra={**ctx.endpoint.extra, **server.to_dict(), "binaries": ctx.bins},
+            limits=_limits_record(options, wanted),
+            requested_settings=dict(options.settings),
         )
         self._write_server_file(ctx.home, endpoint)
         try:
-            WaitForReady(
-                what=f"{engine.display_name} on 127.0.0.1:{ctx.port}",
-                probe=lambda: engine.native_ready(ctx),
-                timeout=engine.start_timeout,
-                hint=f"Full log: {ctx.log_path}",
-                still_running=lambda: proc.poll() is None,
-                log_tail=lambda: tail_file(ctx.log_path, 12),
-            ).wait()
+            try:
+                WaitForReady(
+                    what=f"{ctx.instance} ({engine.display_name}) on 127.0.0.1:{ctx.port}",
+                    probe=lambda: engine.native_ready(ctx),
+                    timeout=engine.start_timeout,
+                    hint=f"Full log: {ctx.log_path}",
+                    still_running=lambda: proc.poll() is None,
+                    log_tail=lambda: tail_file(ctx.log_path, 12),
+                ).wait()
+            except ArenaError as exc:
+                if proc.poll() is not None and options.settings:
+                    raise self._rejected(engine, ctx, options, log_start, exc) from exc
+                raise
+            limits.follow(wanted, proc.pid)
             engine.native_bootstrap(ctx)
             version = engine.probe(endpoint)
         except BaseException:
             self._terminate(engine, server)
+            limits.release(wanted)
             (ctx.home / SERVER_FILE).unlink(missing_ok=True)
             raise
         return endpoint.replace(version=version)
 
+    def _rejected(
+        self, engine: Engine, ctx: NativeContext, options: StartOptions, log_start: int, exc
+    ) -> ArenaError:
+        """The server exited at start with settings asked: its own reason, in one line."""
+        try:
+            with open(ctx.log_path, "rb") as fh:
+                fh.seek(log_start)
+                log = fh.read().decode("utf-8", "replace")
+        except OSError:
+            log = ""
+        reason = first_error_line(log)
+        if reason is None:
+            return exc
+        asked = ", ".join(f"{k}={v}" for k, v in options.settings.items())
+        return VariantError(
+            f"{ctx.instance}: the server refused to start with {asked}: {reason}",
+            "Fix or drop that --set; nothing was left running or half-made.",
+        )
+
     def _write_server_file(self, home: Path, endpoint: Endpoint) -> None:
         record = {
-            "engine": endpoint.engine, "pid": endpoint.pid, "port": endpoint.port,
-            "user": endpoint.user, "database": endpoint.database,
+            "engine": endpoint.engine, "name": endpoint.instance, "pid": endpoint.pid,
+            "port": endpoint.port, "user": endpoint.user, "database": endpoint.database,
             "started_at": endpoint.started_at, "extra": endpoint.extra,
+            "limits": endpoint.limits, "requested_settings": endpoint.requested_settings,
         }  # fmt: skip
         _write_private(home / SERVER_FILE, json.dumps(record, sort_keys=True))
 
@@ -268,26 +311,29 @@ class NativeRuntime(Runtime):
         """Native servers of this project that still run, found from their data directories
         (no state file needed)."""
         found = []
-        for name, cls in ENGINES.items():
-            if "native" not in cls.runtimes:
-                continue
-            home = self.home(name)
+        for instance in self.leftover_instances():
+            home = self.home(instance)
             if self._recorded_server(home) is None:
                 continue
             record = _read_json(home / SERVER_FILE)
-            password = self._password(get_engine(name), home)
+            engine_name = record.get("engine") or instance
+            if engine_name not in ENGINES or "native" not in ENGINES[engine_name].runtimes:
+                continue
             found.append(
                 Endpoint(
-                    engine=name,
+                    engine=engine_name,
+                    name=record.get("name") or instance,
                     runtime=self.name,
                     host="127.0.0.1",
                     port=record["port"],
                     database=record.get("database", ""),
                     user=record.get("user", ""),
-                    password=password,
+                    password=self._password(instance, home),
                     pid=record["pid"],
                     data_dir=str(home),
                     started_at=record.get("started_at", 0.0),
+                    limits=record.get("limits") or {},
+                    requested_settings=record.get("requested_settings") or {},
                     extra=record.get("extra") or {},
                 )  # fmt: skip
             )
@@ -312,6 +358,7 @@ class NativeRuntime(Runtime):
         if still is not None:
             # Another server (not the one recorded) runs on this data: stop it too, verified.
             self._terminate(engine, still)
+        limits.release(endpoint.limits)
         (home / SERVER_FILE).unlink(missing_ok=True)
         if purge:
             self.purge_home(home)
@@ -332,11 +379,11 @@ class NativeRuntime(Runtime):
             home.parent.rmdir()  # the project's level, once no engine is left
         return True
 
-    def purge_leftovers(self, engine_name: str) -> bool:
-        """`down --purge` for an engine already stopped: its data under the data root (and
+    def purge_leftovers(self, instance: str) -> bool:
+        """`down --purge` for an instance already stopped: its data under the data root (and
         under .arena/native/ from earlier arena versions)."""
-        removed = self.purge_home(self.home(engine_name))
-        legacy = self.state.dir / "native" / engine_name
+        removed = self.purge_home(self.home(instance))
+        legacy = self.state.dir / "native" / instance
         if legacy.is_dir():
             shutil.rmtree(legacy, ignore_errors=True)
             removed = True
@@ -369,4 +416,25 @@ class NativeRuntime(Runtime):
         return tail_file(Path(endpoint.data_dir or ".") / "server.log", tail)
 
 
-__all__ = ["NativeContext", "NativeRuntime", "data_root", "find_binaries", "pid_alive"]
+def _bytes(memory: str | None) -> int | None:
+    if not memory:
+        return None
+    from arena.units import parse_size
+
+    return parse_size(memory)
+
+
+def _limits_record(options: StartOptions, applied: dict) -> dict:
+    """What the endpoint records: the limits asked, how each was applied, what was not."""
+    record: dict = {}
+    if options.cpus is not None:
+        record["cpus"] = options.cpus
+    if options.memory:
+        record["memory"] = options.memory
+        record["memory_bytes"] = _bytes(options.memory)
+    return {**record, **{k: v for k, v in applied.items() if v}}
+
+
+__all__ = [
+    "NativeContext", "NativeRuntime", "data_root", "engine_of", "find_binaries", "pid_alive",
+]  # fmt: skip

@@ -305,7 +305,7 @@ def fk_levels(gens: list[TableGen]) -> list[list[TableGen]]:
 def _load_all(
     engine: Engine, loader: Loader, gens: list[TableGen], schema: Schema, reporter: Reporter
 ) -> EngineResult:
-    name = engine.name
+    name = loader.endpoint.instance  # results are keyed by the instance (postgres@tuned)
     reporter.start(name, sum(tg.n for tg in gens))
     results: dict[str, TableResult] = {}
     started = time.perf_counter()
@@ -443,12 +443,12 @@ def seed(
             )
         except Exception as exc:
             if reporter:
-                reporter.done(engine.name, False)
+                reporter.done(endpoint.instance, False)
             if token.cancelled:  # interrupted before loading (introspection, planning)
-                return EngineResult(engine.name, 0, 0.0, interrupted=True)
+                return EngineResult(endpoint.instance, 0, 0.0, interrupted=True)
             if not isinstance(exc, ArenaError):
                 raise
-            return EngineResult(engine.name, 0, 0.0, error=exc.one_line())
+            return EngineResult(endpoint.instance, 0, 0.0, error=exc.one_line())
 
     pool = ThreadPoolExecutor(max_workers=max(1, len(targets)))
     futures = [pool.submit(one, target) for target in targets]

@@ -43,6 +43,8 @@ STAGES = "stages.yaml"  # a valid stages file, for --stages without --shape stag
 MISSING_TABLE_SEEDS = "missing-table.yaml"  # a seeds config naming a table that is not there
 WEIGHTS_SEEDS = "weights.yaml"  # value weights on a column that has no fixed set of values
 
+VARIANTS_CLASH = "variants-clash.yaml"  # two definitions of postgres@tuned
+
 
 # -- projects ---------------------------------------------------------------------------
 def write_inputs(root: Path) -> None:
@@ -51,6 +53,9 @@ def write_inputs(root: Path) -> None:
     (root / MISSING_TABLE_SEEDS).write_text("tables:\n  corpus_kept:\n    rows: 10\n")
     (root / WEIGHTS_SEEDS).write_text(
         "tables:\n  corpus_keep:\n    columns:\n      label: {weights: {a: 1}}\n"
+    )
+    (root / VARIANTS_CLASH).write_text(
+        "variants:\n  tuned: {engine: postgres}\n  postgres@tuned: {settings: {work_mem: 8MB}}\n"
     )
 
 

@@ -193,9 +193,10 @@ def test_supabase_in_docker_shows_its_two_endpoints():
             "127.0.0.1:5433",
             "postgres",
             "postgres",
+            "-",  # no settings asked
             "up",
         ),
-        ("supabase-rest", "docker", "PostgREST", "http://127.0.0.1:3000", "-", "-", "up"),
+        ("supabase-rest", "docker", "PostgREST", "http://127.0.0.1:3000", "-", "-", "-", "up"),
     ]
 
 
@@ -231,6 +232,6 @@ def test_only_a_bug_is_an_internal_error(runner, failing_command):
 
 def test_click_usage_errors_are_one_line(runner, project):
     line = _one_line_error(runner.invoke(cli, ["sql"]))
-    assert line == "Error: Missing argument 'ENGINE'. Hint: `arena sql --help` shows the usage."
+    assert line == "Error: Missing argument 'INSTANCE'. Hint: `arena sql --help` shows the usage."
     line = _one_line_error(runner.invoke(cli, ["ps", "--jsn"]))
     assert "No such option '--jsn'. Did you mean '--json'?" in line
