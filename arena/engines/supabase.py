@@ -8,10 +8,8 @@ the machine's PostgreSQL. The REST side needs PostgREST, which only the docker r
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from arena.engines import pgserver_install
 from arena.engines.base import Capabilities
 from arena.engines.postgres import Postgres
 
@@ -106,22 +104,28 @@ class Supabase(Postgres):
         return super().native_command(ctx)
 
     def _prefer_pgserver(self, ctx: NativeContext) -> None:
-        """Swap in pgserver's binaries, unless the data directory was made by another major
-        version (a server refuses data of another major version)."""
-        # <data root>/<project>/<engine>: the data root is traversable by the server's user.
-        found = pgserver_install.bin_dir(ctx.account, ctx.home.parent.parent)
+        """Swap in pgserver's binaries (PostgreSQL 16 with pgvector, found by Postgres's
+        native_extra_dirs), unless the instance names a version (supabase@15) or its data
+        directory was made by another major version (a server refuses it)."""
+        from arena.instances import version_of
+        from arena.runtime import binaries
+
+        if version_of(ctx.instance) is not None:
+            return
+        found = next(
+            filter(None, (binaries.bins_in(self, d) for d in self.native_extra_dirs())), None
+        )
         if found is None:
             return
         made_by = ctx.home / "data" / "PG_VERSION"
-        if made_by.is_file() and made_by.read_text().strip() != pgserver_install.major_version(
-            found
-        ):
+        major = binaries.server_version(found["server"], self.version_parts)
+        if made_by.is_file() and made_by.read_text().strip() != major:
             return
-        ctx.bins = {
-            **ctx.bins,
-            "initdb": str(Path(found, "initdb")),
-            "server": str(Path(found, "postgres")),
-        }
+        if ctx.account is not None:  # <root>/<project>/<instance>: copies go in <root>/installs
+            found = binaries.reachable_binaries(
+                found, ctx.account, ctx.home.parent.parent / "installs"
+            )
+        ctx.bins = {**ctx.bins, **found}
 
     def native_bootstrap(self, ctx: NativeContext) -> None:
         super().native_bootstrap(ctx)

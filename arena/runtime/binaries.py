@@ -51,7 +51,7 @@ def find_binaries(engine: Engine, version: str | None = None) -> dict[str, str]:
         versions = native_versions(engine)
         if version not in versions:
             raise version_error(engine, version, versions)
-        return _bins_in(engine, versions[version]) or {}
+        return bins_in(engine, versions[version]) or {}
     found: dict[str, str] = {}
     dirs = candidate_dirs(engine)
     for role, candidates in engine.native_binaries.items():
@@ -76,7 +76,7 @@ def find_binaries(engine: Engine, version: str | None = None) -> dict[str, str]:
     return found
 
 
-def _bins_in(engine: Engine, folder: str) -> dict[str, str] | None:
+def bins_in(engine: Engine, folder: str) -> dict[str, str] | None:
     """Every role's binary in `folder`, or None when one is missing."""
     found = {}
     for role, candidates in engine.native_binaries.items():
@@ -100,13 +100,13 @@ def native_versions(engine: Engine) -> dict[str, str]:
     path_dirs = [d for d in os.environ.get("PATH", "").split(os.pathsep) if d]
     versions: dict[str, str] = {}
     for folder in dict.fromkeys([*path_dirs, *candidate_dirs(engine)]):
-        bins = _bins_in(engine, folder)
+        bins = bins_in(engine, folder)
         if not bins or "server" not in bins:
             continue
         version = server_version(bins["server"], engine.version_parts)
         real = os.path.dirname(os.path.realpath(bins["server"]))  # /usr/local/bin links
         if version:
-            versions.setdefault(version, real if _bins_in(engine, real) else folder)
+            versions.setdefault(version, real if bins_in(engine, real) else folder)
     return versions
 
 

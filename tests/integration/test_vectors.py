@@ -4,47 +4,32 @@ started by arena's native runtime."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from collections.abc import Iterator
 
 import pytest
 
 from arena import lifecycle
-from arena.engines import get_engine, pgserver_install
-from arena.runtime.native import data_root, run_as_user
+from arena.instances import engine_of
 from arena.state import ProjectState
 from tests.conftest import make_project_dir, run_arena
 
 pytestmark = pytest.mark.integration
 
-# The instance with pgvector. Until `postgres@16` (PG16 from pgserver as its own instance) is
-# on this branch, plain `postgres` is started with pgserver's binaries first on PATH; then this
-# becomes VECTOR_INSTANCE = "postgres@16" and `_pgserver_path` goes.
-VECTOR_INSTANCE = "postgres"
-
-
-def _pgserver_path(state: ProjectState, monkeypatch: pytest.MonkeyPatch) -> None:
-    cache = data_root(state).parent
-    cache.mkdir(mode=0o711, parents=True, exist_ok=True)
-    found = pgserver_install.bin_dir(run_as_user(), cache)
-    assert found is not None, "pgserver is a test dependency: pip install -e '.[test]'"
-    monkeypatch.setenv("PATH", f"{found}{os.pathsep}{os.environ['PATH']}")
+# The instance with pgvector: PostgreSQL 16 from the pgserver wheel, started natively by arena.
+VECTOR_INSTANCE = "postgres@16"
 
 
 @pytest.fixture(scope="module")
 def pg16() -> Iterator[ProjectState]:
-    """A project with VECTOR_INSTANCE (PostgreSQL 16 + pgvector) and PostgreSQL 15 (none) up."""
-    monkeypatch = pytest.MonkeyPatch()
+    """A project with VECTOR_INSTANCE (PostgreSQL 16 + pgvector) up."""
     state = ProjectState(make_project_dir("arena-vectors-"))
     try:
-        _pgserver_path(state, monkeypatch)
         [result] = lifecycle.up([VECTOR_INSTANCE], "native", state=state)
         assert result.error is None, result.error and result.error.one_line()
         assert result.endpoint.version.startswith("PostgreSQL 16."), result.endpoint.version
         yield state
     finally:
-        monkeypatch.undo()
         lifecycle.down(purge=True, state=state)
         shutil.rmtree(state.root, ignore_errors=True)
 
@@ -82,7 +67,7 @@ def test_recall_check_sees_a_wrong_answer(pg16):
     run on the server, scores 0; a neighbour list missing its best row scores 0.9."""
     from arena.vectors import data
 
-    engine, endpoint = get_engine(VECTOR_INSTANCE), pg16.endpoint(VECTOR_INSTANCE)
+    engine, endpoint = engine_of(VECTOR_INSTANCE), pg16.endpoint(VECTOR_INSTANCE)
     rows, [query] = data.embeddings(300, 8, 1), data.queries(1, 8, 1)
     conn = engine.connect(endpoint)
     try:
@@ -105,7 +90,7 @@ def test_recall_check_sees_a_wrong_answer(pg16):
 
 
 def test_vector_columns_seed_without_configuration(pg16):
-    engine, endpoint = get_engine(VECTOR_INSTANCE), pg16.endpoint(VECTOR_INSTANCE)
+    engine, endpoint = engine_of(VECTOR_INSTANCE), pg16.endpoint(VECTOR_INSTANCE)
     engine.execute(endpoint, "CREATE EXTENSION IF NOT EXISTS vector")
     engine.execute(
         endpoint,
