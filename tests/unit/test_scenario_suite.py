@@ -12,7 +12,7 @@ from arena.engines import get_engine
 from arena.errors import ArenaError, ErrorKind, UnknownNameError
 from arena.scenarios.invariants import Check, describe, failed, tally
 from arena.scenarios.render import compile_invariant, compile_workflow
-from arena.scenarios.report import breakdown, totals
+from arena.scenarios.report import aborts_text, breakdown, totals
 from arena.scenarios.retry import RetryPolicy, abort_kind
 from arena.scenarios.suite import (
     Expect,
@@ -22,6 +22,7 @@ from arena.scenarios.suite import (
     parse_expect,
     parse_suite,
     shipped_names,
+    suite_from_dict,
 )
 from arena.schema import Column, Schema, Table
 
@@ -278,3 +279,125 @@ def test_the_breakdown_splits_commits_aborts_retries_and_rejections() -> None:
     total = totals(rows)
     assert total["commits"] == 10 and total["retries"] == 4 and total["rejected"] == 9
     assert total["aborts"]["serialization"] == 2
+
+
+# -- what the mutation run found untested ------------------------------------------------
+def test_every_field_of_a_suite_is_read() -> None:
+    data = {
+        **suite(description="one step", weight=2.5, unsafe=True, requires=["returning"]),
+        "name": "mine", "description": "a test suite", "domain": "finance",
+        "sample_every": "3s", "invariants": {"i": {"sql": "SELECT 1", "description": "d"}},
+    }  # fmt: skip
+    s = parse_suite(data, "s.yaml")
+    assert (s.name, s.description, s.domain, s.sample_every, s.source) == (
+        "mine", "a test suite", "finance", 3.0, "s.yaml",
+    )  # fmt: skip
+    w = s.workflows[0]
+    assert (w.name, w.description, w.weight, w.unsafe, w.requires) == (
+        "w", "one step", 2.5, True, ("returning",),
+    )  # fmt: skip
+    assert s.invariants[0].name == "i" and s.invariants[0].description == "d"
+    assert s.tables() == {"t"}
+    assert parse_suite(suite(), "x.yaml", default_name="dflt").name == "dflt"
+    assert parse_suite({**suite(), "sample_every": 5}).sample_every == 5.0
+    default = parse_suite(suite())
+    assert default.sample_every == 2.0 and default.description == "" and default.domain == ""
+    p = default.workflows[0].params[0]
+    assert (p.name, p.source, p.table, p.skew, p.distinct_from) == ("k", "key", "t", 1.0, "")
+
+
+def test_params_keep_their_arguments() -> None:
+    params = {
+        "a": {"key": "t", "skew": 0, "distinct_from": "b"}, "b": {"key": "t"},
+        "c": {"int": [1, 5]}, "d": {"decimal": [0.5, 9]}, "e": {"float": [0, 1]},
+        "f": {"choice": ["x", "y"]}, "g": {"unique": 20},
+    }  # fmt: skip
+    got = {
+        p.name: p for p in parse_suite(suite(params=params, steps=["SELECT 1"])).workflows[0].params
+    }
+    assert got["a"].skew == 0.0 and got["a"].distinct_from == "b"
+    assert got["c"].args == (1, 5) and got["d"].args == (0.5, 9) and got["e"].args == (0, 1)
+    assert got["f"].args == ("x", "y") and got["g"].args == (20,)
+    assert [p.source for p in got.values()] == ["key", "key", "int", "decimal", "float", "choice",
+                                                "unique"]  # fmt: skip
+
+
+def test_errors_say_where_and_how_to_fix() -> None:
+    cases = [
+        ({"workflows": {}}, "s.yaml: no workflows. Hint: Name at least one under `workflows:`."),
+        ({"workflows": 1}, "s.yaml: expected a mapping with `workflows:` (name -> workflow). "
+                           "Hint: See arena/scenarios/suites/finance.yaml."),
+        (suite(steps=["SELECT :x"]), "s.yaml: workflow w, step 1: unknown parameter :x. Hint: "
+                                     "Known here: k. Declare it under params, or save/return it "
+                                     "in an earlier step."),
+        ({"workflows": {"w": {"steps": ["SELECT :x"]}}}, "Known here: none."),
+        (suite(params={"k": {"key": "t", "int": [1, 2]}}),
+         "s.yaml: workflow w, param k: name exactly one source of key, int, decimal, float, "
+         "choice, unique. Hint: e.g. {key: accounts}"),
+        ({**suite(), "invariants": {"inv": "DELETE FROM t"}},
+         "s.yaml: invariant inv: an invariant must be a SELECT that returns the violating rows; "
+         "got `DELETE ...`. Hint: Write it as SELECT ... WHERE <broken>; no rows means it holds."),
+        (suite(weight=-1), "s.yaml: workflow w: weight must be a positive number, got -1."),
+        (suite(steps=[{"sql": "SELECT 1", "overrides": ["x"]}]),
+         "s.yaml: workflow w, step 1: overrides must map a family or engine name to SQL."),
+        ({"workflows": {"w": {"steps": "SELECT 1"}}},
+         "s.yaml: workflow w: expected a mapping with a `steps:` list."),
+        (suite(steps=[3]), "s.yaml: workflow w, step 1: expected SQL text or a mapping"),
+        ({**suite(), "invariants": {"i": 3}}, "s.yaml: invariant i: expected a mapping"),
+    ]  # fmt: skip
+    for data, expected in cases:
+        with pytest.raises(ArenaError) as err:
+            parse_suite(data, "s.yaml")
+        assert expected in err.value.one_line(), err.value.one_line()
+
+
+def test_saved_names_are_read_and_overrides_checked(tmp_path) -> None:
+    steps = [{"sql": "SELECT n FROM t", "save": ["n", "m"], "returns": "r",
+              "returns_column": "key", "overrides": {"sqlite": "SELECT n FROM t WHERE :k = 1"}},
+             "SELECT :n, :m, :r"]  # fmt: skip
+    step = parse_suite(suite(steps=steps)).workflows[0].steps[0]
+    assert step.save == ("n", "m") and step.returns == "r" and step.returns_column == "key"
+    assert step.overrides == {"sqlite": "SELECT n FROM t WHERE :k = 1"}
+    bad = [{"sql": "SELECT 1", "overrides": {"sqlite": "SELECT :zz"}}]
+    with pytest.raises(SuiteError, match=":zz"):
+        parse_suite(suite(steps=bad))
+    na = [{"sql": "SELECT 1", "overrides": {"sqlite": "n/a: :zz is not a param here"}}]
+    parse_suite(suite(steps=na))
+
+
+def test_suite_files_and_plans(tmp_path) -> None:
+    path = tmp_path / "mine.yaml"
+    path.write_text("workflows:\n  w:\n    steps: [SELECT 1]\n")
+    s = load_suite(str(path))
+    assert s.name == "mine" and s.source == str(path)
+    again = suite_from_dict(s.to_dict())
+    assert again == s and s.to_dict()["name"] == "mine"
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("workflows:\n  w: [\n")
+    with pytest.raises(SuiteError, match=rf"{broken}:3: malformed YAML"):
+        load_suite(str(broken))
+    with pytest.raises(SuiteError, match="Cannot read suite .*missing.yaml"):
+        load_suite(str(tmp_path / "missing.yaml"))
+
+
+def test_result_and_breakdown_details() -> None:
+    results = tally([Check("m", "after", 1, ((1, "x"),), ("id", "v"), "")])
+    doc = results["m"].to_dict()
+    assert doc == {
+        "ok": False, "checks": {"after": 1}, "violations": {"after": 1}, "columns": ["id", "v"],
+        "sample": [[1, "x"]], "error": "", "not_applicable": "",
+    }  # fmt: skip
+    assert aborts_text({"deadlock": 2, "serialization": 0, "other": 1}) == "deadlock 2, other 1"
+    assert aborts_text({"deadlock": 0}) == "0"
+    rows = breakdown({"errors": {"w: rejected": 1, "w: abort other: with colon": 2}}, ["w"])
+    assert rows["w"]["tx_per_s"] == 0.0 and rows["w"]["commits"] == 0
+    assert rows["w"]["aborts"]["other"] == 2 and rows["w"]["p50_us"] is None
+    twice = breakdown(
+        {"errors": {"w: rejected": 1, "x: rejected": 2, "w: retry deadlock": 2,
+                    "w: abort deadlock": 1}, "operations": {}},
+        ["x", "w"],
+    )  # fmt: skip
+    assert twice["w"]["rejected"] == 1 and twice["x"]["rejected"] == 2
+    assert (
+        twice["w"]["retries_by_kind"] == {"deadlock": 2} and twice["w"]["aborts"]["deadlock"] == 1
+    )
