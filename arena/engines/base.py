@@ -391,6 +391,15 @@ class Engine(MeasurementHooks):
     # Dotted numbers of `<server> --version` a version variant names: 16 (1), 10.11 (2).
     version_parts: ClassVar[int] = 1
 
+    # -- scenario hooks (arena/scenarios: workflow transactions) --------------------------
+    # Statements opening a workflow's transaction at {level}; empty: transactions.begin.
+    scenario_begin: ClassVar[tuple[str, ...]] = ()
+    # Whether the driver binds decimal.Decimal parameters (else they go as floats).
+    scenario_binds_decimal: ClassVar[bool] = True
+
+    def scenario_begin_statements(self) -> tuple[str, ...]:
+        return self.scenario_begin or self.transactions.begin
+
     def setting_flags(self, settings: dict[str, str]) -> list[str]:
         """Server command-line options giving `settings` (native and docker commands)."""
         from arena.instances import no_settings  # default: the engine takes none

@@ -191,6 +191,12 @@ class SQLite(Engine):
 
     # -- load hooks --
 
+    # -- scenario hooks (arena/scenarios) --
+    # A workflow takes the write lock when it begins: one writer at a time anyway, and a
+    # deferred BEGIN that reads first would fail with SQLITE_BUSY when it later writes.
+    scenario_begin = ("BEGIN IMMEDIATE",)
+    scenario_binds_decimal = False  # sqlite3 cannot bind decimal.Decimal
+
     # -- report hooks --
     settings_sql = (("synchronous", "PRAGMA synchronous"), ("journal_mode", "PRAGMA journal_mode"))
     database_size_sql = "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()"

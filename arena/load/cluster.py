@@ -16,7 +16,7 @@ from locust.runners import STATE_STOPPED
 
 from arena.load.glue import Holder, ShapeAdapter, make_user_class, wall_second
 from arena.load.metrics import Interval
-from arena.load.process import LoadProcess
+from arena.load.process import make_process
 from arena.load.shapes import StagedShape
 from arena.load.web import LiveStats
 
@@ -88,7 +88,7 @@ class LocalCluster(Cluster):
         self.runner = self.env.create_local_runner()
 
     def prepare(self, plan: dict[str, Any]) -> None:
-        self.holder.process = LoadProcess(plan)
+        self.holder.process = make_process(plan)
 
     def start(self, shape: StagedShape, start_at: float) -> None:
         self._set_shape(shape, start_at)

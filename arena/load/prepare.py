@@ -35,6 +35,7 @@ class LoadTarget:
     operations: tuple[str, ...] = ()
     driver: str = ""  # the load driver's module (Engine.load_driver), sent to every process
     driver_version: str = ""  # ...and its version, recorded next to it in the results
+    plan_extra: dict[str, Any] | None = None  # merged into every plan (a scenario suite's)
 
     @property
     def engine(self) -> Any:
@@ -124,4 +125,5 @@ def plan_for(target: LoadTarget, config: LoadConfig, run_key: str) -> dict[str, 
         "driver": target.driver,
         # the same for every engine of a run, different from the last run (unique text)
         "salt": hashlib.sha1(run_key.split(":")[0].encode()).hexdigest()[:6],
+        **(target.plan_extra or {}),
     }

@@ -164,7 +164,9 @@ class LoadProcess:
                 try:
                     key = session.run(op, params)
                 except errors as exc:
-                    self.recorder.error(i, drivers.error_kind(exc), drivers.describe(exc))
+                    self.recorder.error(
+                        i, drivers.error_kind(exc, self.engine), drivers.describe(exc)
+                    )
                     if session.broken:
                         session.close()
                         session = self._connect(rng)
@@ -196,5 +198,16 @@ class LoadProcess:
             try:
                 return self.session_class(self.engine, self.endpoint)
             except self.errors as exc:
-                self.recorder.error("connect", drivers.error_kind(exc), drivers.describe(exc))
+                self.recorder.error(
+                    "connect", drivers.error_kind(exc, self.engine), drivers.describe(exc)
+                )
                 drivers.pause(RECONNECT_BACKOFF_S * (0.5 + rng.random()))
+
+
+def make_process(plan: dict[str, Any], process_index: int = 0) -> Any:
+    """The process for a plan: a scenario suite's (arena/scenarios) or a mix's."""
+    if plan.get("scenario"):
+        from arena.scenarios.process import ScenarioProcess
+
+        return ScenarioProcess(plan, process_index)
+    return LoadProcess(plan, process_index)

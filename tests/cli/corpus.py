@@ -44,6 +44,11 @@ MISSING_TABLE_SEEDS = "missing-table.yaml"  # a seeds config naming a table that
 WEIGHTS_SEEDS = "weights.yaml"  # value weights on a column that has no fixed set of values
 
 VARIANTS_CLASH = "variants-clash.yaml"  # two definitions of postgres@tuned
+# Scenario suites (arena run FILE): a step naming a missing table, one naming a missing
+# column of a real table, an invariant that writes.
+SUITE_MISSING_TABLE = "suite-missing-table.yaml"
+SUITE_MISSING_COLUMN = "suite-missing-column.yaml"
+SUITE_WRITING_INVARIANT = "suite-writing-invariant.yaml"
 
 
 # -- projects ---------------------------------------------------------------------------
@@ -56,6 +61,12 @@ def write_inputs(root: Path) -> None:
     )
     (root / VARIANTS_CLASH).write_text(
         "variants:\n  tuned: {engine: postgres}\n  postgres@tuned: {settings: {work_mem: 8MB}}\n"
+    )
+    step = "workflows:\n  w:\n    steps:\n      - {}\n"
+    (root / SUITE_MISSING_TABLE).write_text(step.format("SELECT id FROM corpus_gone"))
+    (root / SUITE_MISSING_COLUMN).write_text(step.format("SELECT nope FROM corpus_keep"))
+    (root / SUITE_WRITING_INVARIANT).write_text(
+        step.format("SELECT id FROM corpus_keep") + "invariants:\n  i: DELETE FROM corpus_keep\n"
     )
 
 
@@ -133,6 +144,15 @@ def _sqlite_up(root: Path, live: ProjectState) -> None:
     start(ProjectState(root), [], sqlite=True)
 
 
+def _sqlite_finance_empty(root: Path, live: ProjectState) -> None:
+    """SQLite up with the finance domain's tables, and no rows in them."""
+    from arena import domains
+
+    state = ProjectState(root)
+    start(state, [], sqlite=True)
+    domains.apply("finance", get_engine("sqlite"), state.endpoint("sqlite"))
+
+
 def _sqlite_table(root: Path, live: ProjectState) -> None:
     """SQLite up with a filled table: for rows that, unfixed, would load or seed it."""
     state = ProjectState(root)
@@ -174,6 +194,7 @@ SCRATCH: dict[str, Callable[[Path, ProjectState], None]] = {
     "sqlite_up": _sqlite_up,
     "store_newer": _store_newer,
     "sqlite_table": _sqlite_table,
+    "sqlite_finance_empty": _sqlite_finance_empty,
     "run_bad_summary": _run_folder(lambda p: (p / "summary.json").write_text("{")),
     "run_empty": _run_folder(lambda p: (p / "run.json").write_text("")),
     "run_list": _run_folder(lambda p: (p / "run.json").write_text("[1]")),

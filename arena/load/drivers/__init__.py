@@ -84,6 +84,15 @@ class Session:
             return cur.lastrowid
         return None
 
+    def execute(self, sql: str, params: tuple[Any, ...]) -> tuple[list[str] | None, list, int, Any]:
+        """One statement of a scenario workflow through the DB-API cursor: (column names or
+        None, rows, rowcount, lastrowid)."""
+        cur = self.cur
+        cur.execute(sql, params)
+        if cur.description is None:
+            return None, [], cur.rowcount, getattr(cur, "lastrowid", None)
+        return [d[0] for d in cur.description], cur.fetchall(), cur.rowcount, None
+
     @property
     def broken(self) -> bool:
         return False
@@ -109,9 +118,15 @@ def size_thread_pool(users: int) -> None:
     pool.maxsize = max(pool.maxsize, users)
 
 
-def error_kind(exc: BaseException) -> str:
-    """A short, stable name for an error: the class, plus the server's code when there is one."""
+def error_kind(exc: BaseException, engine: Engine | None = None) -> str:
+    """A short, stable name for an error: what it means to a workload (the engine's
+    classify_error: unique, deadlock, serialization...; the driver's class when unknown),
+    plus the server's code when there is one."""
     name = type(exc).__name__
+    if engine is not None:
+        kind = engine.classify_error(exc)
+        if kind != "other":
+            name = str(kind)
     errno = getattr(exc, "errno", None)
     if isinstance(errno, int) and errno > 0 and not isinstance(exc, OSError):
         # MariaDB Connector/Python: the number PyMySQL puts in args[0], so both drivers
