@@ -31,6 +31,19 @@ class Domain:
     description: str
     schema: Schema  # engine "neutral"; identity columns have data_type "serial"
     partition_keys: dict[str, str] = field(default_factory=dict)  # table -> column
+    # Values kept consistent after seeding (totals, balances, counters): `derived:` in the
+    # YAML, applied in order by arena/domains/derived.py.
+    derived: tuple[Derived, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Derived:
+    """One derived value: a neutral (PostgreSQL-syntax) UPDATE or INSERT ... SELECT that makes
+    seeded rows agree with each other, e.g. an order's total = the sum of its items."""
+
+    name: str
+    sql: str
+    description: str = ""
 
 
 # -- loading ------------------------------------------------------------------------------
@@ -69,7 +82,30 @@ def parse_domain(name: str, data: Any, source: str = "<domain>") -> Domain:
         if spec.get("partition_by"):
             partitions[table_name] = spec["partition_by"]
     schema = Schema(engine="neutral", tables=_resolve_references(tables, source), enums=enums)
-    return Domain(name, str(data.get("description", "")), schema, partitions)
+    derived = _parse_derived(data.get("derived"), source)
+    return Domain(name, str(data.get("description", "")), schema, partitions, derived)
+
+
+def _parse_derived(items: Any, source: str) -> tuple[Derived, ...]:
+    if items is None:
+        return ()
+    if not isinstance(items, list):
+        raise ArenaError(f"{source}: `derived:` must be a list of {{name, sql}}.")
+    out = []
+    for i, item in enumerate(items):
+        ok = isinstance(item, dict) and isinstance(item.get("sql"), str) and item.get("name")
+        if not ok:
+            raise ArenaError(f"{source}: derived entry {i + 1} needs `name` and `sql`.")
+        verb = item["sql"].split(None, 1)[0].upper() if item["sql"].strip() else ""
+        if verb not in ("UPDATE", "INSERT", "DELETE"):
+            raise ArenaError(
+                f"{source}: derived {item['name']} must be one UPDATE, INSERT or DELETE.",
+                "e.g. UPDATE orders SET total = (SELECT SUM(...) ...).",
+            )
+        out.append(
+            Derived(str(item["name"]), item["sql"].strip(), str(item.get("description", "")))
+        )
+    return tuple(out)
 
 
 _TYPE = re.compile(r"^\s*([a-z_][a-z0-9_]*)\s*(?:\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\))?", re.I)
