@@ -441,6 +441,15 @@ class Engine:
         a seed). `control`: a second connection opened in advance, where the engine cancels
         through one (it saves a login when the cancel must be quick)."""
 
+    # -- scenario hooks (arena/scenarios: workflow transactions) --------------------------
+    # Statements opening a workflow's transaction at {level}; empty: transactions.begin.
+    scenario_begin: ClassVar[tuple[str, ...]] = ()
+    # Whether the driver binds decimal.Decimal parameters (else they go as floats).
+    scenario_binds_decimal: ClassVar[bool] = True
+
+    def scenario_begin_statements(self) -> tuple[str, ...]:
+        return self.scenario_begin or self.transactions.begin
+
     # -- load hooks (arena/load: generated operations, statement checks) ----------------
     # The VALUES part of an INSERT of a row made only of column defaults.
     default_row_values: ClassVar[str] = "DEFAULT VALUES"

@@ -186,3 +186,9 @@ class SQLite(Engine):
         conn.interrupt()
 
     # -- load hooks --
+
+    # -- scenario hooks (arena/scenarios) --
+    # A workflow takes the write lock when it begins: one writer at a time anyway, and a
+    # deferred BEGIN that reads first would fail with SQLITE_BUSY when it later writes.
+    scenario_begin = ("BEGIN IMMEDIATE",)
+    scenario_binds_decimal = False  # sqlite3 cannot bind decimal.Decimal

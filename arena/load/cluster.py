@@ -16,7 +16,7 @@ from locust.runners import STATE_STOPPED
 
 from arena.load.glue import Holder, ShapeAdapter, make_user_class, wall_second
 from arena.load.metrics import Interval
-from arena.load.process import LoadProcess
+from arena.load.process import make_process
 from arena.load.shapes import StagedShape
 
 Collected = list[tuple[int, str, Interval]]  # (wall second, source, what it measured)
@@ -85,7 +85,7 @@ class LocalCluster(Cluster):
         self._open_web(web_port)
 
     def prepare(self, plan: dict[str, Any]) -> None:
-        self.holder.process = LoadProcess(plan)
+        self.holder.process = make_process(plan)
 
     def start(self, shape: StagedShape, start_at: float) -> None:
         self._set_shape(shape, start_at)

@@ -32,6 +32,7 @@ class LoadTarget:
     schema: Schema
     skipped: tuple[str, ...] = ()
     operations: tuple[str, ...] = ()
+    plan_extra: dict[str, Any] | None = None  # merged into every plan (a scenario suite's)
 
     @property
     def engine(self) -> Any:
@@ -118,4 +119,5 @@ def plan_for(target: LoadTarget, config: LoadConfig, run_key: str) -> dict[str, 
         "think_time": config.think_time,
         # the same for every engine of a run, different from the last run (unique text)
         "salt": hashlib.sha1(run_key.split(":")[0].encode()).hexdigest()[:6],
+        **(target.plan_extra or {}),
     }

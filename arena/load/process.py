@@ -195,3 +195,12 @@ class LoadProcess:
             except self.errors as exc:
                 self.recorder.error("connect", drivers.error_kind(exc), drivers.describe(exc))
                 drivers.pause(RECONNECT_BACKOFF_S * (0.5 + rng.random()))
+
+
+def make_process(plan: dict[str, Any], process_index: int = 0) -> Any:
+    """The process for a plan: a scenario suite's (arena/scenarios) or a mix's."""
+    if plan.get("scenario"):
+        from arena.scenarios.process import ScenarioProcess
+
+        return ScenarioProcess(plan, process_index)
+    return LoadProcess(plan, process_index)

@@ -17,7 +17,7 @@ from locust.runners import WorkerRunner
 from arena.errors import ArenaError
 from arena.load import auth
 from arena.load.glue import Holder, make_user_class, wall_second
-from arena.load.process import LoadProcess
+from arena.load.process import make_process
 
 DEFAULT_TIMEOUT_S = 60.0
 RETRY_EVERY_S = 1.0
@@ -65,7 +65,7 @@ def run_worker(master_host: str, master_port: int, token: str, timeout: float) -
         plan = msg.data
         error = None
         try:
-            holder.process = LoadProcess(plan, getattr(runner, "worker_index", 0) or 0)
+            holder.process = make_process(plan, getattr(runner, "worker_index", 0) or 0)
             current["run"] = plan["run"]
         except Exception as exc:  # reported to the master, which fails the engine
             holder.process = None

@@ -44,6 +44,28 @@ class KeyPool:
             return None
         return self.sample[rng.randrange(len(self.sample))]
 
+    def pick_skewed(self, rng: random.Random, skew: float) -> Any:
+        """A key drawn zipf-like: rank r is picked with weight 1/r**skew (0: uniform). The
+        hot ranks are spread over the key space (a fixed scramble), not the lowest keys."""
+        size = self.high - self.low + 1 if self.low is not None and self.high is not None else 0
+        size = size or len(self.sample)
+        if skew <= 0 or size <= 1:
+            return self.pick(rng)
+        index = (zipf_rank(size, skew, rng) * 2654435761) % size
+        if self.low is not None:
+            return self.low + index
+        return self.sample[index]
+
+
+def zipf_rank(n: int, s: float, rng: random.Random) -> int:
+    """A rank in 0..n-1, rank r with probability ~ 1/(r+1)**s (continuous inverse CDF)."""
+    u = rng.random()
+    if abs(s - 1.0) < 1e-9:
+        x = n**u
+    else:
+        x = ((n ** (1 - s) - 1) * u + 1) ** (1 / (1 - s))
+    return min(n - 1, max(0, int(x) - 1))
+
 
 @dataclass
 class ColumnRange:

@@ -63,6 +63,15 @@ class Session:
             return cur.lastrowid
         return None
 
+    def execute(self, sql: str, params: tuple[Any, ...]) -> tuple[list[str] | None, list, int, Any]:
+        """One statement of a scenario workflow through the DB-API cursor: (column names or
+        None, rows, rowcount, lastrowid)."""
+        cur = self.cur
+        cur.execute(sql, params)
+        if cur.description is None:
+            return None, [], cur.rowcount, getattr(cur, "lastrowid", None)
+        return [d[0] for d in cur.description], cur.fetchall(), cur.rowcount, None
+
     @property
     def broken(self) -> bool:
         return False

@@ -21,3 +21,6 @@ class ThreadPoolSession(Session):
 
     def run(self, op: Operation, params: tuple[Any, ...]) -> Any:
         return get_hub().threadpool.apply(Session.run, (self, op, params))
+
+    def execute(self, sql: str, params: tuple[Any, ...]) -> Any:
+        return get_hub().threadpool.apply(Session.execute, (self, sql, params))
