@@ -41,6 +41,11 @@ def case(id: str, *args: str, expect: str, where: str = "live", **kw) -> Case:
 BINARY = "binary.dat"  # written into each project: bytes that are not UTF-8 text
 STAGES = "stages.yaml"  # a valid stages file, for --stages without --shape stages
 MISSING_TABLE_SEEDS = "missing-table.yaml"  # a seeds config naming a table that is not there
+# Scenario suites (arena run FILE): a step naming a missing table, one naming a missing
+# column of a real table, an invariant that writes.
+SUITE_MISSING_TABLE = "suite-missing-table.yaml"
+SUITE_MISSING_COLUMN = "suite-missing-column.yaml"
+SUITE_WRITING_INVARIANT = "suite-writing-invariant.yaml"
 
 
 # -- projects ---------------------------------------------------------------------------
@@ -48,6 +53,12 @@ def write_inputs(root: Path) -> None:
     (root / BINARY).write_bytes(bytes(range(256)) * 4)
     (root / STAGES).write_text("- {duration: 1s, users: 1}\n")
     (root / MISSING_TABLE_SEEDS).write_text("tables:\n  corpus_kept:\n    rows: 10\n")
+    step = "workflows:\n  w:\n    steps:\n      - {}\n"
+    (root / SUITE_MISSING_TABLE).write_text(step.format("SELECT id FROM corpus_gone"))
+    (root / SUITE_MISSING_COLUMN).write_text(step.format("SELECT nope FROM corpus_keep"))
+    (root / SUITE_WRITING_INVARIANT).write_text(
+        step.format("SELECT id FROM corpus_keep") + "invariants:\n  i: DELETE FROM corpus_keep\n"
+    )
 
 
 def start(state: ProjectState, native: list[str], sqlite: bool = True) -> None:
@@ -112,6 +123,15 @@ def _sqlite_up(root: Path, live: ProjectState) -> None:
     start(ProjectState(root), [], sqlite=True)
 
 
+def _sqlite_finance_empty(root: Path, live: ProjectState) -> None:
+    """SQLite up with the finance domain's tables, and no rows in them."""
+    from arena import domains
+
+    state = ProjectState(root)
+    start(state, [], sqlite=True)
+    domains.apply("finance", get_engine("sqlite"), state.endpoint("sqlite"))
+
+
 def _sqlite_table(root: Path, live: ProjectState) -> None:
     """SQLite up with a filled table: for rows that, unfixed, would load or seed it."""
     state = ProjectState(root)
@@ -152,6 +172,7 @@ SCRATCH: dict[str, Callable[[Path, ProjectState], None]] = {
     "state_port": _state(json.dumps(PORT_STRING)),
     "sqlite_up": _sqlite_up,
     "sqlite_table": _sqlite_table,
+    "sqlite_finance_empty": _sqlite_finance_empty,
     "run_bad_summary": _run_folder(lambda p: (p / "summary.json").write_text("{")),
     "run_empty": _run_folder(lambda p: (p / "run.json").write_text("")),
     "run_list": _run_folder(lambda p: (p / "run.json").write_text("[1]")),
