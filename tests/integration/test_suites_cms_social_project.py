@@ -151,6 +151,31 @@ def test_concurrent_run_keeps_invariants(seeded, suite_name: str) -> None:
               f"aborts {result['totals']['aborts']}")  # fmt: skip
 
 
+# -- the invariants catch a real race ------------------------------------------------------
+def test_unlocked_counter_update_is_caught_where_writers_interleave(servers) -> None:
+    """social's deliberately unsafe follow (counter read, then written back plus one, no
+    lock) on a hot user: at read committed PostgreSQL and MariaDB lose increments and the run
+    fails on follower_count_matches_edges; SQLite (one writer at a time) keeps it."""
+    root = make_project_dir("arena-suite-race-")
+    state = ProjectState(root)
+    with contextlib.ExitStack() as stack:
+        for name in ENGINES:
+            pair = stack.enter_context(fresh_database(name, servers, "arena_race"))
+            domains.apply("social", *pair)
+            assert seed([pair], SeedOptions(rows=ROWS, seed=11))[0].error is None
+            state.save_endpoint(pair[1])
+        done = run_arena(root, "run", "social", "--workflows", "follow_unlocked,unfollow",
+                         "--users", "4", "--duration", "3s", "--json", timeout=300)  # fmt: skip
+    assert done.returncode == 3, done.stderr[-2000:]  # a run that went but failed
+    engines = json.loads(done.stdout)["engines"]
+    for name in ("postgres", "mariadb"):
+        counter = engines[name]["invariants"]["follower_count_matches_edges"]
+        assert engines[name]["status"] == "failed" and not counter["ok"], (name, counter)
+        assert counter["violations"]["after"] > 0 and counter["sample"], name
+    assert engines["sqlite"]["status"] == "ok", engines["sqlite"]["message"]
+    assert all(r["ok"] for r in engines["sqlite"]["invariants"].values())
+
+
 # -- the differential check: the same calls leave the same tables everywhere ---------------
 @pytest.mark.parametrize("suite_name", SUITES)
 def test_deterministic_run_is_equal_on_all_engines(servers, suite_name: str) -> None:
