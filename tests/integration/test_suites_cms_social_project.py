@@ -438,7 +438,7 @@ def test_suites_name_their_domain_and_every_workflow_of_the_issue() -> None:
         "cms": {"create_draft", "submit_for_review", "publish", "schedule", "publish_scheduled",
                 "assign_tag_and_category", "post_comment", "moderate_next", "bulk_moderate",
                 "read_comment_tree", "edit_article", "rollback_article"},
-        "social": {"follow", "unfollow", "feed_first_page", "feed_next_page", "send_message",
+        "social": {"follow", "follow_unlocked", "unfollow", "feed_first_page", "feed_next_page", "send_message",
                    "read_message", "mark_thread_read"},
         "project": {"add_dependency", "critical_path", "complete_task", "log_time", "timesheet",
                     "budget_report", "assign_task", "comment_task", "activity_feed"},
