@@ -2,7 +2,7 @@
 # `make e2e`: arena end to end on real servers, failing loudly on any step.
 #   up (docker when a daemon answers, else native) postgres mariadb sqlite -> ps -> sql on
 #   each -> schema apply ecommerce -> inspect -> seed -> load (constant, ramp, spike, open
-#   model) -> report -> down --purge.
+#   model) -> run ecommerce, run finance (spike) -> report -> down --purge.
 # Runs in a scratch project (ARENA_E2E_DIR, default a new temp dir) so it never touches your
 # own .arena/. ARENA_E2E_RUNTIME=docker|native forces the runtime.
 set -euo pipefail
@@ -81,6 +81,14 @@ for shape in constant ramp spike; do
 done
 step "arena load --tps 500 (open model: latency from the intended start)"
 arena load --tps 500 --pattern read-heavy --users 4 --duration "${ARENA_E2E_LOAD:-4s}"
+
+step "arena run ecommerce --shape spike (workflows as transactions, invariants checked)"
+arena run ecommerce --shape spike --users 4 --duration "${ARENA_E2E_LOAD:-4s}"
+
+step "arena run finance --shape spike (finance schema and seed first)"
+arena schema apply finance --drop
+arena seed --schema finance --rows 5k --seed 42
+arena run finance --shape spike --users 4 --duration "${ARENA_E2E_LOAD:-4s}"
 
 step "arena report (the last run, engines side by side)"
 arena report

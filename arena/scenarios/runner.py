@@ -54,6 +54,7 @@ class ScenarioOptions:
     def describe(self, suite: Suite) -> dict[str, Any]:
         return {
             "kind": "scenario", "suite": suite.name, "suite_source": suite.source,
+            "mix": {"name": f"suite {suite.name}", "entries": []},
             "workflows": list(self.workflows), "isolation": self.isolation,
             "retries": self.retries, "shape": self.shape.name,
             "stages": self.shape.describe(), "duration_s": self.shape.duration,
