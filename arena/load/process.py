@@ -161,7 +161,9 @@ class LoadProcess:
                 try:
                     key = session.run(op, params)
                 except errors as exc:
-                    self.recorder.error(i, drivers.error_kind(exc), drivers.describe(exc))
+                    self.recorder.error(
+                        i, drivers.error_kind(exc, self.engine), drivers.describe(exc)
+                    )
                     if session.broken:
                         session.close()
                         session = self._connect(rng)
@@ -193,7 +195,9 @@ class LoadProcess:
             try:
                 return drivers.open_session(self.engine, self.endpoint)
             except self.errors as exc:
-                self.recorder.error("connect", drivers.error_kind(exc), drivers.describe(exc))
+                self.recorder.error(
+                    "connect", drivers.error_kind(exc, self.engine), drivers.describe(exc)
+                )
                 drivers.pause(RECONNECT_BACKOFF_S * (0.5 + rng.random()))
 
 

@@ -88,7 +88,8 @@ def prepare_target(
     broken = failed(results)
     if broken:
         raise InvariantViolatedError(
-            f"{target.name}: the data already violates {describe(results[broken[0]])}"
+            f"{target.name}: the data already violates an invariant: "
+            f"{describe(results[broken[0]])}"
             + (f" (and {len(broken) - 1} more)" if len(broken) > 1 else ""),
             f"Reseed it: `arena seed --schema {suite.domain or '<domain>'} --truncate` keeps "
             "derived values consistent; or fix the data.",

@@ -138,6 +138,6 @@ class ScenarioProcess:
             try:
                 return drivers.open_session(self.engine, self.endpoint)
             except self.errors as exc:
-                kind = self.engine.classify_error(exc)
-                self.recorder.error("connect", str(kind), drivers.describe(exc))
+                kind = drivers.error_kind(exc, self.engine)
+                self.recorder.error("connect", kind, drivers.describe(exc))
                 drivers.pause(RECONNECT_BACKOFF_S * (0.5 + rng.random()))

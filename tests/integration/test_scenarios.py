@@ -148,7 +148,7 @@ def test_data_that_violates_an_invariant_refuses_to_start(servers) -> None:
         engine.execute(endpoint, "UPDATE accounts SET balance = balance + 1 WHERE id = 3")
         done = run_arena(root, "run", "finance", "--duration", "2s")
         assert done.returncode == 2
-        assert "already violates balance_equals_ledger" in done.stderr
+        assert "already violates an invariant: balance_equals_ledger violated" in done.stderr
         assert "id=3" in done.stderr
         assert not (root / ".arena" / "results").exists()  # nothing ran
 

@@ -94,9 +94,15 @@ def size_thread_pool(users: int) -> None:
     pool.maxsize = max(pool.maxsize, users)
 
 
-def error_kind(exc: BaseException) -> str:
-    """A short, stable name for an error: the class, plus the server's code when there is one."""
+def error_kind(exc: BaseException, engine: Engine | None = None) -> str:
+    """A short, stable name for an error: what it means to a workload (the engine's
+    classify_error: unique, deadlock, serialization...; the driver's class when unknown),
+    plus the server's code when there is one."""
     name = type(exc).__name__
+    if engine is not None:
+        kind = engine.classify_error(exc)
+        if kind != "other":
+            name = str(kind)
     sqlstate = getattr(exc, "sqlstate", None)
     if sqlstate:
         return f"{name} ({sqlstate})"
