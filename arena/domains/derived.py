@@ -29,15 +29,20 @@ def render_neutral(sql: str, engine: Engine) -> str:
     return ";\n".join(sqlglot.transpile(sql, read="postgres", write=engine.sqlglot_dialect))
 
 
-def matching_domains(schema: Schema) -> list[Domain]:
-    """The domains whose every table is in `schema` and that declare derived values."""
+def matching_domains(schema: Schema, seeded: set[str] | None = None) -> list[Domain]:
+    """The domains that declare derived values and whose every table is in `schema` with
+    every column the domain gives it (two domains may share a table name: users), one of
+    them among the `seeded` tables when given."""
     from arena.domains.definition import SCHEMA_NAMES, definition
 
-    present = set(schema.table_names)
+    present = {t.name: {c.name for c in t.columns} for t in schema.tables}
     out = []
     for name in SCHEMA_NAMES:
         domain = definition(name)
-        if domain.derived and set(domain.schema.table_names) <= present:
+        tables = domain.schema.tables
+        if not domain.derived or (seeded is not None and not seeded & {t.name for t in tables}):
+            continue
+        if all({c.name for c in t.columns} <= present.get(t.name, set()) for t in tables):
             out.append(domain)
     return out
 
@@ -62,10 +67,12 @@ def apply_derived(engine: Engine, conn: Any, derived: tuple[Derived, ...]) -> in
     return len(derived)
 
 
-def apply_for_schema(engine: Engine, conn: Any, schema: Schema) -> list[str]:
+def apply_for_schema(
+    engine: Engine, conn: Any, schema: Schema, seeded: set[str] | None = None
+) -> list[str]:
     """After a seed: every matching domain's derived values; returns notes for the report."""
     notes = []
-    for domain in matching_domains(schema):
+    for domain in matching_domains(schema, seeded):
         count = apply_derived(engine, conn, domain.derived)
         notes.append(f"{domain.name}: {count} derived values made consistent")
     return notes

@@ -352,7 +352,7 @@ def _load_all(
     seconds = time.perf_counter() - started
     loaded_rows = sum(r.loaded for r in results.values() if r.status == "loaded")
     tables = [tg.table for tg in gens]
-    derived_notes = _apply_derived(engine, loader.endpoint, schema)
+    derived_notes = _apply_derived(engine, loader.endpoint, schema, {tg.name for tg in gens})
     verification = verify(loader.conn, engine, tables, {t.name: t.schema for t in schema.tables})
     ordered = tuple(results[tg.name] for tg in gens)
     notes = tuple(n for tg in gens for n in tg.notes) + tuple(derived_notes)
@@ -361,14 +361,16 @@ def _load_all(
     return result
 
 
-def _apply_derived(engine: Engine, endpoint: Endpoint, schema: Schema) -> list[str]:
+def _apply_derived(
+    engine: Engine, endpoint: Endpoint, schema: Schema, seeded: set[str]
+) -> list[str]:
     """Derived values of a domain whose tables these are (arena/domains/derived.py), on a
     connection of their own (the loader's may hold a transaction of its own)."""
     from arena.domains.derived import apply_for_schema
 
     conn = engine.connect(endpoint)
     try:
-        return apply_for_schema(engine, conn, schema)
+        return apply_for_schema(engine, conn, schema, seeded)
     finally:
         conn.close()
 

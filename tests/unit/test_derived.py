@@ -34,3 +34,17 @@ def test_every_shipped_declaration_renders_for_every_engine(engine: str) -> None
             assert render_neutral(item.sql, get_engine(engine)).split()[0] in (
                 "UPDATE", "INSERT",
             )  # fmt: skip
+
+
+def test_only_the_domain_whose_tables_and_columns_are_all_there_matches() -> None:
+    from arena.domains.derived import matching_domains
+
+    finance = definition("finance").schema
+    assert [d.name for d in matching_domains(finance)] == ["finance"]
+    assert matching_domains(finance, seeded={"accounts"})[0].name == "finance"
+    assert matching_domains(finance, seeded={"other"}) == []
+    # ecommerce's tables next to finance's: its `users` is finance's (other columns)
+    ecommerce = definition("ecommerce").schema
+    others = tuple(t for t in ecommerce.tables if t.name != "users")
+    mixed = type(finance)(engine="x", tables=finance.tables + others)
+    assert [d.name for d in matching_domains(mixed)] == ["finance"]
