@@ -19,14 +19,19 @@ if TYPE_CHECKING:
     from arena.schema import Schema
 
 
+# The neutral dialect of domain and suite SQL (sqlglot's name for it): written once in
+# PostgreSQL syntax, passed through as is where the engine reads that dialect.
+NEUTRAL_DIALECT = "postgres"
+
+
 def render_neutral(sql: str, engine: Engine) -> str:
-    """PostgreSQL-syntax SQL in the engine's dialect (sqlglot)."""
+    """Neutral SQL in the engine's dialect (sqlglot)."""
     import sqlglot
 
-    if engine.sqlglot_dialect == "postgres":
+    if engine.sqlglot_dialect == NEUTRAL_DIALECT:
         return sql
     logging.getLogger("sqlglot").setLevel(logging.ERROR)
-    return ";\n".join(sqlglot.transpile(sql, read="postgres", write=engine.sqlglot_dialect))
+    return ";\n".join(sqlglot.transpile(sql, read=NEUTRAL_DIALECT, write=engine.sqlglot_dialect))
 
 
 def matching_domains(schema: Schema, seeded: set[str] | None = None) -> list[Domain]:

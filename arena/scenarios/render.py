@@ -17,13 +17,13 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 
+from arena.domains.derived import NEUTRAL_DIALECT as NEUTRAL
 from arena.scenarios.suite import PARAM_RE, Invariant, Step, SuiteError, Workflow, _is_na
 
 if TYPE_CHECKING:
     from arena.engines.base import Engine
     from arena.schema import Schema
 
-NEUTRAL = "postgres"
 # sqlglot warns when it drops what a dialect lacks (FOR UPDATE on SQLite): intended here.
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
 
