@@ -387,7 +387,12 @@ class Engine(MeasurementHooks):
         through one (it saves a login when the cancel must be quick)."""
 
     # -- variants hooks (ENGINE@VARIANT; reported: read back after start, with the --set ones)
+    # The settings that shape the numbers: read back after `up` and recorded with every run
+    # (arena/history/environment.py), together with the instance's --set ones.
     reported_settings: ClassVar[tuple[str, ...]] = ()
+    # The server's default isolation level, recorded as "isolation"; the first name the
+    # server knows wins (MySQL 8 / MariaDB 11.1+ transaction_isolation, MariaDB 10 tx_isolation).
+    isolation_settings: ClassVar[tuple[str, ...]] = ()
     # Dotted numbers of `<server> --version` a version variant names: 16 (1), 10.11 (2).
     version_parts: ClassVar[int] = 1
 

@@ -6,7 +6,6 @@ hook is documented here once, with its default, and overridden in the engine mod
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 import os
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -150,22 +149,10 @@ class MeasurementHooks:
         return next((name for name in candidates if _importable(name)), self.driver)
 
     # -- report hooks (arena/history/: a recorded run's environment and resources) -------
-    # Server settings that shape the numbers, as (label, SQL answering one value); a label
-    # found once is not asked again (a fallback for another version), a refused one is left out.
-    settings_sql: ClassVar[tuple[tuple[str, str], ...]] = ()
+    # Server settings are read by read_settings (variants hooks, base.py): one reader.
     # One value each: sessions on this database now; its bytes on disk ("": cannot say).
     connections_sql: ClassVar[str] = ""
     database_size_sql: ClassVar[str] = ""
-
-    def key_settings(self, conn: Any) -> dict[str, str]:
-        found: dict[str, str] = {}
-        for label, sql in self.settings_sql:
-            if label not in found:
-                with contextlib.suppress(*self.driver_errors()):
-                    cur = conn.cursor()
-                    cur.execute(sql)
-                    found[label] = str(cur.fetchone()[0])
-        return found
 
 
 def _importable(module: str) -> bool:

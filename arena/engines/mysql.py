@@ -347,14 +347,6 @@ class MySQL(Engine):
     load_driver_env = "ARENA_MYSQL_DRIVER"
 
     # -- report hooks --
-    settings_sql = (
-        ("innodb_buffer_pool_size", "SELECT @@innodb_buffer_pool_size"),
-        ("innodb_flush_log_at_trx_commit", "SELECT @@innodb_flush_log_at_trx_commit"),
-        ("sync_binlog", "SELECT @@sync_binlog"),
-        # MySQL 8 and MariaDB 11.1+ name it transaction_isolation; MariaDB 10 tx_isolation
-        ("isolation", "SELECT @@transaction_isolation"), ("isolation", "SELECT @@tx_isolation"),
-        ("max_connections", "SELECT @@max_connections"),
-    )  # fmt: skip
     connections_sql = "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE DB = DATABASE()"
     database_size_sql = (
         "SELECT COALESCE(SUM(data_length + index_length), 0) FROM information_schema.TABLES "
@@ -366,6 +358,7 @@ class MySQL(Engine):
         "innodb_buffer_pool_size", "innodb_flush_log_at_trx_commit", "sync_binlog",
         "max_connections", "innodb_log_file_size", "innodb_flush_method",
     )  # fmt: skip
+    isolation_settings = ("transaction_isolation", "tx_isolation")
     version_parts = 2  # MariaDB 10.11, MySQL 8.4
 
     def setting_flags(self, settings: dict[str, str]) -> list[str]:

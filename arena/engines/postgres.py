@@ -227,12 +227,6 @@ class Postgres(Engine):
     single_statement_options = {"prepare": True}
 
     # -- report hooks --
-    settings_sql = (
-        ("shared_buffers", "SHOW shared_buffers"), ("fsync", "SHOW fsync"),
-        ("synchronous_commit", "SHOW synchronous_commit"),
-        ("isolation", "SHOW default_transaction_isolation"),
-        ("max_connections", "SHOW max_connections"), ("work_mem", "SHOW work_mem"),
-    )  # fmt: skip
     connections_sql = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
     database_size_sql = "SELECT pg_database_size(current_database())"
 
@@ -271,6 +265,7 @@ class Postgres(Engine):
         "shared_buffers", "work_mem", "synchronous_commit", "fsync", "max_connections",
         "effective_cache_size", "max_wal_size", "wal_level",
     )  # fmt: skip
+    isolation_settings = ("default_transaction_isolation",)
 
     def setting_flags(self, settings: dict[str, str]) -> list[str]:
         # -c name=value, as postgresql.conf would: the server refuses unknown names and bad

@@ -198,7 +198,6 @@ class SQLite(Engine):
     scenario_binds_decimal = False  # sqlite3 cannot bind decimal.Decimal
 
     # -- report hooks --
-    settings_sql = (("synchronous", "PRAGMA synchronous"), ("journal_mode", "PRAGMA journal_mode"))
     database_size_sql = "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()"
 
     # -- variants hooks (instances ENGINE@VARIANT: settings, versions; issue 15) ----------

@@ -8,7 +8,7 @@ checked by parsing it with sqlglot's tsql dialect.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from arena.engines.base import Capabilities, Engine
 from arena.engines.transactions import TransactionRules
@@ -251,14 +251,33 @@ class SqlServer(Engine):
         return f"SET FMTONLY ON; {statement}; SET FMTONLY OFF"
 
     # -- report hooks --
-    settings_sql = (
-        ("max_server_memory_mb", "SELECT CAST(value_in_use AS varchar(30)) FROM "
-         "sys.configurations WHERE name = 'max server memory (MB)'"),
-        ("read_committed_snapshot", "SELECT is_read_committed_snapshot_on FROM sys.databases "
-         "WHERE name = DB_NAME()"),
-        ("delayed_durability", "SELECT delayed_durability_desc FROM sys.databases "
-         "WHERE name = DB_NAME()"),
+    # sys.configurations by name (value_in_use: what runs now), and the database's own
+    # options, which decide what READ COMMITTED means there and whether commits wait for the log.
+    reported_settings = (
+        "max server memory (MB)", "max degree of parallelism", "is_read_committed_snapshot_on",
+        "snapshot_isolation_state_desc", "delayed_durability_desc",
     )  # fmt: skip
+    database_options: ClassVar[tuple[str, ...]] = (
+        "is_read_committed_snapshot_on", "snapshot_isolation_state_desc", "delayed_durability_desc",
+    )  # fmt: skip
+
+    def read_settings(self, endpoint: Endpoint, names: list[str]) -> dict[str, str]:
+        wanted = {n.lower(): n for n in names}
+        options = [c for c in self.database_options if c in wanted]
+        conn = self.connect(endpoint)
+        try:
+            cur = conn.cursor()
+            cur.execute("SELECT name, CAST(value_in_use AS varchar(30)) FROM sys.configurations")
+            found = {str(k): str(v) for k, v in cur.fetchall() if str(k).lower() in wanted}
+            if options:  # fixed column names, never user text
+                cur.execute(
+                    f"SELECT {', '.join(options)} FROM sys.databases WHERE name = DB_NAME()"
+                )
+                found.update(zip(options, (str(v) for v in cur.fetchone()), strict=True))
+            return found
+        finally:
+            conn.close()
+
     connections_sql = "SELECT COUNT(*) FROM sys.dm_exec_sessions WHERE database_id = DB_ID()"
     database_size_sql = "SELECT SUM(CAST(size AS bigint)) * 8192 FROM sys.database_files"
 

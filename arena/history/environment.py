@@ -1,5 +1,5 @@
 """What a recorded run ran on, per instance: engine version, runtime, image or binary, limits,
-the server settings that shape the numbers (Engine.key_settings), the driver and its version.
+the server settings that shape the numbers (Engine.read_settings), the driver and its version.
 Read once when a run starts; a server that does not answer leaves its settings out, never
 the run."""
 
@@ -31,17 +31,18 @@ def driver_version(module: str) -> str:
 
 
 def server_settings(target: Target) -> dict[str, str]:
+    """The engine's reported settings, the instance's --set ones, and its default isolation
+    level as "isolation", read from the server now (a setting may have changed since `up`)."""
+    engine, endpoint = target.engine, target.endpoint
+    names = [*engine.reported_settings, *endpoint.requested_settings, *engine.isolation_settings]
     try:
-        conn = target.engine.connect(target.endpoint)
+        found = engine.read_settings(endpoint, list(dict.fromkeys(names)))
     except Exception:  # every driver has its own errors; the run goes on without settings
         return {}
-    try:
-        return target.engine.key_settings(conn)
-    except Exception:
-        return {}
-    finally:
-        with contextlib.suppress(Exception):
-            conn.close()
+    isolation = [found.pop(n) for n in engine.isolation_settings if n in found]
+    if isolation:
+        found["isolation"] = isolation[0]
+    return found
 
 
 def schema_fingerprint(target: Target) -> str:
