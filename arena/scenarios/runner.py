@@ -184,6 +184,9 @@ def _run_one(
                 run.status, run.message = outcome.status, outcome.message
         run.workflows = breakdown(run.summary, names)
         run.totals = totals(run.workflows)
+        internal = internal_errors(run.summary)
+        if internal and run.status == "ok":  # arena's own bug, not the engine's doing
+            run.status, run.message = "failed", f"{internal[1]:,} x {internal[0]}"
         with contextlib.suppress(Exception):  # a dead server: its "after" is not known
             checks.extend(_check(st, "after"))
         results = tally(checks)
@@ -224,3 +227,12 @@ def _sample(st: ScenarioTarget, every: float, checks: list[Check]) -> None:
             checks.extend(_check(st, "during"))
         except Exception:  # the server is busy dying: the monitor reports that  # noqa: S112
             continue
+
+
+def internal_errors(summary: dict | None) -> tuple[str, int] | None:
+    """The first error arena itself raised (not the server), with its count: a run that hit
+    one measured arena, not the engine, and must not read as ok."""
+    for name, count in ((summary or {}).get("errors") or {}).items():
+        if name.startswith("internal:") and count:
+            return name, count
+    return None

@@ -113,6 +113,11 @@ def driver_version(engine: Engine, driver: str) -> str:
     return session_class(engine, driver).version(driver)
 
 
+def open_session(engine: Engine, endpoint: Endpoint, driver: str | None = None) -> Session:
+    """A session of the load driver `driver` (default: Engine.load_driver's pick)."""
+    return session_class(engine, driver)(engine, endpoint)
+
+
 def size_thread_pool(users: int) -> None:
     pool = get_hub().threadpool
     pool.maxsize = max(pool.maxsize, users)

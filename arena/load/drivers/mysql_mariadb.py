@@ -73,6 +73,8 @@ class MariaDBSession(Session):
         self.lock = _allocate_lock()
         self.cursors: dict[str, tuple[Any, str]] = {}
         self.lost = False
+        self.plain: Any = None  # the cursor of `execute`, made on first use
+        self.closed = False
         size_thread_pool(ACTIVE_USERS[0])  # a thread for every user's call (10 by default)
         self.conn = self._call(self.connect)
 
@@ -91,6 +93,8 @@ class MariaDBSession(Session):
 
     def _locked(self, fn: Any, *args: Any) -> Any:
         with self.lock:
+            if self.closed:  # a call queued by a user stopped since: nobody waits for it
+                return None
             return fn(*args)
 
     def _execute(self, op: Operation, params: tuple[Any, ...]) -> Any:
@@ -117,6 +121,24 @@ class MariaDBSession(Session):
             self.lost = self.engine.classify_error(exc) == ErrorKind.CONNECTION_LOST
             raise
 
+    def execute(self, sql: str, params: tuple[Any, ...]) -> tuple[list[str] | None, list, int, Any]:
+        """One statement of a scenario workflow (BEGIN, SET, DML...): a plain cursor, since
+        a workflow's statements vary with the engine's overrides and need no preparing."""
+        try:
+            return self._call(self._statement, sql, params)
+        except _module().Error as exc:
+            self.lost = self.engine.classify_error(exc) == ErrorKind.CONNECTION_LOST
+            raise
+
+    def _statement(self, sql: str, params: tuple[Any, ...]) -> tuple:
+        if self.plain is None:
+            self.plain = self.conn.cursor()
+        cur = self.plain
+        cur.execute(qmark(sql), params)
+        if cur.description is None:
+            return None, [], cur.rowcount, cur.lastrowid
+        return [d[0] for d in cur.description], cur.fetchall(), cur.rowcount, None
+
     @property
     def broken(self) -> bool:
         return self.lost
@@ -125,6 +147,7 @@ class MariaDBSession(Session):
         def close_all() -> None:
             with contextlib.suppress(Exception):  # closing a dead connection: nothing to do
                 self.conn.close()
+            self.closed = True
 
         # A user killed mid-call (a ramp-down, the stop) left the call running in a pool
         # thread: the connection is closed there once that call lets go of it.
