@@ -401,3 +401,13 @@ def test_result_and_breakdown_details() -> None:
     assert (
         twice["w"]["retries_by_kind"] == {"deadlock": 2} and twice["w"]["aborts"]["deadlock"] == 1
     )
+
+
+def test_an_internal_error_fails_the_engine_and_a_server_error_does_not():
+    from arena.scenarios.runner import internal_errors
+
+    boom = "internal: AttributeError: module has no attribute 'open_session'"
+    assert internal_errors({"errors": {"unique (23505)": 3, boom: 8}}) == (boom, 8)
+    assert internal_errors({"errors": {"unique (23505)": 3, "deadlock (40P01)": 1}}) is None
+    assert internal_errors({"errors": {boom: 0}}) is None
+    assert internal_errors(None) is None
