@@ -60,3 +60,12 @@ def totals(rows: dict[str, dict[str, Any]]) -> dict[str, Any]:
 def aborts_text(aborts: dict[str, int]) -> str:
     parts = [f"{kind} {n}" for kind, n in aborts.items() if n]
     return ", ".join(parts) or "0"
+
+
+def internal_errors(summary: dict | None) -> tuple[str, int] | None:
+    """The first error arena itself raised (not the server), with its count: a run that hit
+    one measured arena, not the engine, and must not read as ok."""
+    for name, count in ((summary or {}).get("errors") or {}).items():
+        if name.startswith("internal:") and count:
+            return name, count
+    return None

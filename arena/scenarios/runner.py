@@ -32,7 +32,7 @@ from arena.scenarios.invariants import (
     failed,
     tally,
 )
-from arena.scenarios.report import breakdown, totals
+from arena.scenarios.report import breakdown, internal_errors, totals
 
 if TYPE_CHECKING:
     from arena.load.shapes import StagedShape
@@ -227,12 +227,3 @@ def _sample(st: ScenarioTarget, every: float, checks: list[Check]) -> None:
             checks.extend(_check(st, "during"))
         except Exception:  # the server is busy dying: the monitor reports that  # noqa: S112
             continue
-
-
-def internal_errors(summary: dict | None) -> tuple[str, int] | None:
-    """The first error arena itself raised (not the server), with its count: a run that hit
-    one measured arena, not the engine, and must not read as ok."""
-    for name, count in ((summary or {}).get("errors") or {}).items():
-        if name.startswith("internal:") and count:
-            return name, count
-    return None

@@ -404,7 +404,7 @@ def test_result_and_breakdown_details() -> None:
 
 
 def test_an_internal_error_fails_the_engine_and_a_server_error_does_not():
-    from arena.scenarios.runner import internal_errors
+    from arena.scenarios.report import internal_errors
 
     boom = "internal: AttributeError: module has no attribute 'open_session'"
     assert internal_errors({"errors": {"unique (23505)": 3, boom: 8}}) == (boom, 8)
