@@ -85,7 +85,8 @@ def _html(run_id: str | None, output: Path | None) -> None:
 
 def _show(run_id: str | None, operations: bool, as_csv: bool, as_json: bool) -> None:
     path = reports.find_run(ProjectState(), run_id)
-    if reports.kind_of(path) != "load":
+    # A scenario run keeps load's summary.json, so it reads like a load run.
+    if reports.kind_of(path) != "load" and not (path / "summary.json").is_file():
         if operations:
             raise ArenaError(f"--operations shows load runs; {path.name} is not one.",
                              "Drop --operations.")  # fmt: skip

@@ -78,20 +78,31 @@ def scenario(engine_names, shape_name, stages_file, users, spawn_rate, duration,
     if deterministic:
         _deterministic(suite, targets, calls, seed, retries, as_json)
         return
+    import sys
+
+    from arena.history.recorder import recording
     from arena.scenarios.runner import ScenarioOptions, run_suite
 
     options = ScenarioOptions(shape, tuple(workflows), isolation, retries, seed, rate)
-    report = run_suite(suite, targets, options, state, live=console.is_tty() and not as_json)
-    _render(report, as_json)
-    if report.interrupted:
-        raise KeyboardInterrupt
-    bad = [e for e in report.engines if e.status not in ("ok", "n/a")]
-    if bad:
-        raise ScenarioFailedError(
-            f"{bad[0].name} {bad[0].status}: {bad[0].message}"
-            + (f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""),
-            f"See {report.path}.",
-        )
+    plain = [st.target for st in targets]
+    with recording("run", sys.argv, plain, workload=f"run {suite.name}",
+                   config=options.describe(suite)) as rec:  # fmt: skip
+        with rec.sampling(plain):
+            report = run_suite(suite, targets, options, state,
+                               live=console.is_tty() and not as_json, run_id=rec.run_id)  # fmt: skip
+        _record(rec, report)
+        _render(report, as_json)
+        if not as_json:
+            rec.warn_client_bound()
+        if report.interrupted:
+            raise KeyboardInterrupt
+        bad = [e for e in report.engines if e.status not in ("ok", "n/a")]
+        if bad:  # raised inside the recording: the stored run is marked failed too
+            raise ScenarioFailedError(
+                f"{bad[0].name} {bad[0].status}: {bad[0].message}"
+                + (f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""),
+                f"See {report.path}.",
+            )
 
 
 def _render(report, as_json: bool) -> None:
@@ -176,3 +187,23 @@ def _counts(outcomes: list[str]) -> dict[str, int]:
         kind = o.split(": ", 1)[-1]
         out[kind] = out.get(kind, 0) + 1
     return out
+
+
+def _record(rec, report) -> None:
+    """Per engine: tx/s and latency percentiles of the whole transaction, its status, and the
+    invariants (the HTML report draws them) into the results store."""
+    invariants = []
+    for e in report.engines:
+        rec.result(e.name, status=e.status)
+        overall = e.summary.get("overall") or {}
+        if e.summary.get("throughput_per_s") is not None:
+            rec.metric(e.name, "tx_per_s", float(e.summary["throughput_per_s"]))
+        for key in ("p50_us", "p95_us", "p99_us", "p99_9_us"):
+            if overall.get(key) is not None:
+                rec.metric(e.name, key, float(overall[key]), better="lower")
+        for name, r in e.invariants.items():
+            after = (r.get("violations") or {}).get("after", 0)
+            detail = r.get("not_applicable") or r.get("error") or f"{after} violating rows after"
+            invariants.append({"instance": e.name, "name": name, "ok": bool(r.get("ok")),
+                               "detail": detail})  # fmt: skip
+    rec.attach("invariants", invariants)

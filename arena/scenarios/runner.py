@@ -97,13 +97,13 @@ class SuiteReport:
 
 def run_suite(
     suite: Suite, targets: list[ScenarioTarget], options: ScenarioOptions,
-    state: ProjectState, live: bool = False,
+    state: ProjectState, live: bool = False, run_id: str | None = None,
 ) -> SuiteReport:  # fmt: skip
     config = LoadConfig(
         shape=options.shape, mix=MixSpec(suite.name, ()), seed=options.seed, tps=options.tps,
         arrival=options.arrival, max_error_rate=1.0,  # aborts are outcomes, not failures
     )  # fmt: skip
-    folder = RunFolder(state, new_run_id("scenario"))
+    folder = RunFolder(state, run_id or new_run_id("scenario"))
     folder.write_run(
         config=options.describe(suite), started_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         engine_order=[t.name for t in targets], kind="scenario",
