@@ -39,26 +39,25 @@ COMMANDS = {
 }
 
 
-class ArenaGroup(click.Group):
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return [name for name in COMMANDS if self._load(name) is not None]
-
-    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        return self._load(name)
-
-    @staticmethod
-    def _load(name: str) -> click.Command | None:
-        target = COMMANDS.get(name)
-        if target is None:
+def load_command(target: str | None) -> click.Command | None:
+    """The command named by "module:attr", imported on first use; None for no target or an
+    area not built yet."""
+    if target is None:
+        return None
+    module_name, attr = target.split(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name == module_name:  # an area not built yet
             return None
-        module_name, attr = target.split(":")
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name == module_name:  # an area not built yet
-                return None
-            raise
-        return getattr(module, attr, None)
+        raise
+    return getattr(module, attr, None)
+
+
+class LazyGroup(click.Group):
+    """A group whose commands load lazily; an unknown name gets a did-you-mean (one line)."""
+
+    noun = "command"  # what an unknown name is called in the error
 
     def resolve_command(self, ctx, args):
         name = args[0] if args else None
@@ -66,9 +65,17 @@ class ArenaGroup(click.Group):
             from arena.errors import UnknownNameError
 
             raise click.UsageError(
-                UnknownNameError("command", name, self.list_commands(ctx)).one_line()
+                UnknownNameError(self.noun, name, self.list_commands(ctx)).one_line()
             )
         return super().resolve_command(ctx, args)
+
+
+class ArenaGroup(LazyGroup):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [name for name in COMMANDS if load_command(COMMANDS[name]) is not None]
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        return load_command(COMMANDS.get(name))
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         """Click's own usage errors (a missing argument, an unknown option, a bad value) print

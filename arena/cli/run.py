@@ -9,10 +9,12 @@ suite it belongs to. Modules load lazily, like the top-level commands.
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 
 import click
+
+from arena.cli import LazyGroup
+from arena.cli import load_command as _load
 
 # suite name -> "module:command". A command serving several suites (the scenario suites)
 # reads the name it was invoked by from click's context (ctx.info_name).
@@ -38,22 +40,13 @@ engines_option = click.option(
 )  # fmt: skip
 
 
-def _load(target: str) -> click.Command | None:
-    module_name, attr = target.split(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name == module_name:  # a family not built yet
-            return None
-        raise
-    return getattr(module, attr, None)
-
-
 def is_suite_file(name: str) -> bool:
     return name.endswith((".yaml", ".yml")) or (("/" in name) and Path(name).is_file())
 
 
-class SuiteGroup(click.Group):
+class SuiteGroup(LazyGroup):
+    noun = "suite"
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return [name for name, target in SUITE_COMMANDS.items() if _load(target) is not None]
 
@@ -63,16 +56,6 @@ class SuiteGroup(click.Group):
         if is_suite_file(name):
             return _load(SUITE_FILE)
         return None
-
-    def resolve_command(self, ctx, args):
-        name = args[0] if args else None
-        if name and not name.startswith("-") and self.get_command(ctx, name) is None:
-            from arena.errors import UnknownNameError
-
-            raise click.UsageError(
-                UnknownNameError("suite", name, self.list_commands(ctx)).one_line()
-            )
-        return super().resolve_command(ctx, args)
 
 
 class SuiteCommand(click.Command):
