@@ -55,6 +55,13 @@ def qmark(sql: str) -> str:
     return "%".join(part.replace("%s", "?") for part in sql.split("%%"))
 
 
+class _Raised:
+    """An error of a call made in a pool thread, carried back to the user's greenlet."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+
 class MariaDBSession(Session):
     """One connection, one prepared cursor per statement; see the module's docstring."""
 
@@ -89,13 +96,19 @@ class MariaDBSession(Session):
         """`fn(*args)` here when this user is alone in its process, else in an OS thread."""
         if ACTIVE_USERS[0] <= 1:
             return fn(*args)
-        return get_hub().threadpool.apply(self._locked, (fn, *args))
+        result = get_hub().threadpool.apply(self._locked, (fn, *args))
+        if isinstance(result, _Raised):
+            raise result.error
+        return result
 
     def _locked(self, fn: Any, *args: Any) -> Any:
         with self.lock:
             if self.closed:  # a call queued by a user stopped since: nobody waits for it
                 return None
-            return fn(*args)
+            try:
+                return fn(*args)
+            except Exception as exc:  # noqa: BLE001  handed back, raised by _call: gevent's
+                return _Raised(exc)  # hub prints every error a pool thread raises itself
 
     def _execute(self, op: Operation, params: tuple[Any, ...]) -> Any:
         prepared = self.cursors.get(op.sql)
