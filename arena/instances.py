@@ -295,6 +295,21 @@ def first_error_line(log: str) -> str | None:
     return None
 
 
+def refused_settings_error(
+    instance: str, settings: dict[str, str], log: str, cleaned: str
+) -> VariantError | None:
+    """The one-line error for a server that would not start with `settings`, its reason
+    read from `log`; None when the log does not say. `cleaned`: what was removed."""
+    reason = first_error_line(log)
+    if reason is None:
+        return None
+    asked = ", ".join(f"{k}={v}" for k, v in settings.items())
+    return VariantError(
+        f"{instance}: the server refused to start with {asked}: {reason}",
+        f"Fix or drop that --set; {cleaned}.",
+    )
+
+
 __all__ = [
     "InstanceSpec",
     "VariantError",

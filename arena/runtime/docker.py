@@ -138,17 +138,12 @@ class DockerRuntime(Runtime):
         """A container that exited at start with settings asked: the server's own reason."""
         if not plan.settings or not isinstance(exc, ArenaError):
             return None
-        from arena.instances import VariantError, first_error_line
+        from arena.instances import refused_settings_error
 
         containers = self._containers(plan.instance, role="main")
         log = "\n".join(container_log_tail(c, 200) for c in containers)
-        reason = first_error_line(log)
-        if reason is None:
-            return None
-        asked = ", ".join(f"{k}={v}" for k, v in plan.settings.items())
-        return VariantError(
-            f"{plan.instance}: the server refused to start with {asked}: {reason}",
-            "Fix or drop that --set; its container and new volume were removed.",
+        return refused_settings_error(
+            plan.instance, plan.settings, log, "its container and new volume were removed"
         )
 
     def _start_services(self, plan: StartPlan) -> Endpoint:

@@ -32,7 +32,7 @@ from arena.engines import ENGINES, get_engine
 from arena.engines.base import Engine
 from arena.engines.native_context import NativeContext
 from arena.errors import ArenaError
-from arena.instances import VariantError, engine_of, first_error_line
+from arena.instances import engine_of, refused_settings_error
 from arena.models import Endpoint, Health, StartOptions
 from arena.runtime import limits
 from arena.runtime.base import Runtime, check_purge_path, free_port, tail_file
@@ -283,14 +283,10 @@ class NativeRuntime(Runtime):
                 log = fh.read().decode("utf-8", "replace")
         except OSError:
             log = ""
-        reason = first_error_line(log)
-        if reason is None:
-            return exc
-        asked = ", ".join(f"{k}={v}" for k, v in options.settings.items())
-        return VariantError(
-            f"{ctx.instance}: the server refused to start with {asked}: {reason}",
-            "Fix or drop that --set; nothing was left running or half-made.",
+        refused = refused_settings_error(
+            ctx.instance, options.settings, log, "nothing was left running or half-made"
         )
+        return refused or exc
 
     def _write_server_file(self, home: Path, endpoint: Endpoint) -> None:
         record = {
