@@ -175,6 +175,11 @@ def _bare_user(ep: dict, driver: str, seconds: float, start: object, out: object
                           password=ep["password"], database=ep["database"], autocommit=True)  # fmt: skip
     if driver == "mariadb":
         cur, sql = conn.cursor(prepared=True, binary=True), BARE_SQL.replace("%s", "?")
+        cur.execute(sql, (1,))
+        cur.fetchall()
+        # Prepared once, as arena's session does (see drivers/mysql_mariadb.py: without this
+        # Connector/Python 1.1 prepares the statement again on every execute).
+        cur._reprepare = False
     else:
         cur, sql = conn.cursor(), BARE_SQL
     start.wait()

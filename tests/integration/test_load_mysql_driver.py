@@ -261,6 +261,53 @@ def test_the_session_reads_rows_returns_keys_and_classifies_errors(table):
         session.close()
 
 
+def statement_counts(session: MariaDBSession) -> dict[str, int]:
+    """The server's count of prepares and executes on the session's own connection (read
+    through its plain text-protocol cursor, which counts as neither)."""
+    _, rows, _, _ = session.execute("SHOW SESSION STATUS LIKE %s", ("Com_stmt_%",))
+    return {name: int(value) for name, value in rows}
+
+
+def test_a_statement_is_prepared_once_and_executed_after(table):
+    engine, endpoint = table
+    session = MariaDBSession(engine, endpoint)
+    try:
+        select = op("pk_lookup", "SELECT v FROM t WHERE id = %s")
+        session.run(select, (1,))
+        before = statement_counts(session)
+        for i in range(200):
+            assert session.run(select, (1 + i % 2,)) is None
+        after = statement_counts(session)
+        assert after["Com_stmt_execute"] - before["Com_stmt_execute"] == 200
+        assert after["Com_stmt_prepare"] == before["Com_stmt_prepare"]
+        # The control: the driver's prepared cursor used as is prepares on every execute
+        # (Connector/Python 1.1), so the count above can see a statement prepared again.
+        cur = session.conn.cursor(prepared=True, binary=True)
+        for i in range(20):
+            cur.execute("SELECT v FROM t WHERE id = ?", (1 + i % 2,))
+            cur.fetchall()
+        control = statement_counts(session)
+        assert control["Com_stmt_prepare"] - after["Com_stmt_prepare"] >= 20
+        cur.close()
+        # A failed execute (duplicate key) prepares afresh; the same statement then works,
+        # and so does one whose table changed under it.
+        insert = op("insert", "INSERT INTO t (v) VALUES (%s)", key_from_lastrowid=True)
+        key = session.run(insert, (20,))
+        with pytest.raises(mariadb.IntegrityError):
+            session.run(insert, (20,))
+        again = session.run(insert, (21,))  # the failed insert used up a key
+        assert again > key
+        assert engine.execute(endpoint, f"SELECT v FROM t WHERE id = {again}")[1] == [(21,)]
+        engine.execute(endpoint, "ALTER TABLE t ADD COLUMN w int NOT NULL DEFAULT 7")
+        engine.execute(endpoint, "UPDATE t SET v = 5 WHERE id = 1")
+        assert session.run(op("pk_lookup", "SELECT * FROM t WHERE id = %s"), (1,)) is None
+        assert session.run(select, (1,)) is None
+        _, rows, _, _ = session.execute("SELECT v, w FROM t WHERE id = %s", (1,))
+        assert rows == [(5, 7)]
+    finally:
+        session.close()
+
+
 def test_lock_timeout_and_deadlock_are_classified(table):
     engine, endpoint = table
     holder = engine.connect(endpoint, autocommit=False)

@@ -11,7 +11,7 @@ The C library blocks the calling thread (it never goes through gevent's patched 
 benchmarks/load.py measures both against a bare loop and sysbench.
 
 Each distinct statement gets a cursor of its own, made with prepared=True (the statement is
-prepared once; a later execute's text is ignored, so a cursor never changes statements: one
+prepared once, see `_execute`; a later execute's text is ignored, so a cursor never changes statements: one
 that did ran its first one again, or crashed the process with SIGSEGV after a failed
 execute, in Connector/Python 1.1.14) and binary=True (without it, Connector/Python substitutes
 the parameters into the text and uses the text protocol).
@@ -118,7 +118,17 @@ class MariaDBSession(Session):
                 qmark(op.sql),
             )
         cur, sql = prepared
-        cur.execute(sql, params)
+        try:
+            cur.execute(sql, params)
+        except Exception:
+            cur._reprepare = True  # prepared afresh next time (the server may have dropped it)
+            raise
+        # Connector/Python 1.1 never clears this flag on a prepared cursor, so every execute
+        # went through mariadb_stmt_execute_direct: PREPARE + EXECUTE + CLOSE on the server
+        # each time (Com_stmt_prepare per query), twice the server's and the client's CPU of
+        # a prepared statement reused, as sysbench does. Cleared, the next execute is a bare
+        # COM_STMT_EXECUTE; tests/load/test_mariadb_driver.py counts the server's commands.
+        cur._reprepare = False
         if cur.description is not None:
             rows = cur.fetchall()  # a client that asks for rows reads them
             if op.returns_key and rows:
