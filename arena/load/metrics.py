@@ -26,8 +26,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from gevent.monkey import get_original
 from hdrh.codec import HdrHistogramEncoder
 from hdrh.histogram import HdrHistogram
+
+# A real lock: gevent's (what _thread's becomes once Locust patches it) is not one between OS
+# threads.
+_allocate_lock = get_original("_thread", "allocate_lock")
 
 LOWEST_US = 1
 HIGHEST_US = 3_600_000_000  # one hour: anything slower is clamped, never dropped
@@ -232,9 +237,12 @@ class Interval:
 
 
 class Recorder:
-    """The per-process sink of the hot loop. Not thread-safe: greenlets only (one OS thread)."""
+    """The per-process sink of the hot loop. Users in OS threads of their own (see
+    arena/load/threads.py) record under `lock`, which the drain takes to swap the buffers;
+    a greenlet never switches inside it, so holding it there costs nothing but the call."""
 
     def __init__(self, op_names: list[str]) -> None:
+        self.lock = _allocate_lock()
         self.op_names = list(op_names)
         self._values = [array("q") for _ in self.op_names]
         self._lag = array("q")
@@ -258,10 +266,12 @@ class Recorder:
 
     def drain(self, users: int = 0) -> Interval:
         """Everything recorded since the last drain, as histograms; the buffers restart empty."""
-        values, self._values = self._values, [array("q") for _ in self.op_names]
-        lag, self._lag = self._lag, array("q")
-        errors, self._errors = self._errors, Counter()
-        samples, self._samples = self._samples, {}
+        fresh = [array("q") for _ in self.op_names]
+        with self.lock:
+            values, self._values = self._values, fresh
+            lag, self._lag = self._lag, array("q")
+            errors, self._errors = self._errors, Counter()
+            samples, self._samples = self._samples, {}
         interval = Interval(errors=dict(errors), users=users, samples=samples)
         for name, vals in zip(self.op_names, values, strict=True):
             if vals:

@@ -12,6 +12,7 @@ import bisect
 import itertools
 import random
 import time
+from collections.abc import Callable
 from typing import Any
 
 from arena.engines import get_engine
@@ -19,6 +20,7 @@ from arena.load import drivers
 from arena.load.metrics import Recorder
 from arena.load.operations import build_operations
 from arena.load.patterns import CompiledMix, MixSpec, compile_mix
+from arena.load.threads import NEVER_STOPPED, UserStop, run_in_own_thread
 from arena.load.workload import Workload, read_pools
 from arena.models import Endpoint
 from arena.schema import Schema
@@ -119,43 +121,57 @@ class LoadProcess:
         ]
 
     def user_loop(self) -> None:
-        """The hot loop of one user; runs until Locust kills the greenlet (stop, ramp-down)."""
+        """One user, until Locust kills the greenlet (stop, ramp-down). A driver whose calls
+        block their OS thread (Session.own_thread) runs the user's loop in a thread of its
+        own, outside gevent's hub; the rest loop in the greenlet."""
         if self.stopped:
             return
-        user_index = next(self.user_counter)
+        if self.session_class.own_thread:
+            run_in_own_thread(self._loop)
+        else:
+            self._loop(NEVER_STOPPED, drivers.pause, in_thread=False)
+
+    def _loop(self, user: UserStop, sleep: Callable[[float], None], in_thread: bool) -> None:
+        """The hot loop. In a thread, everything it shares with the process's other users
+        and the per-second drain (the workload's keys, the arrivals, the recorder) is touched
+        under the recorder's lock, and only the database call runs outside it."""
+        guard = self.recorder.lock
+        with guard:
+            user_index = next(self.user_counter)
+            self.users += 1
+            drivers.ACTIVE_USERS[0] += 1
         rng = random.Random(f"{self.seed}:{user_index}")
-        self.users += 1
-        drivers.ACTIVE_USERS[0] += 1
         session = None
         try:
-            session = self._connect(rng)
+            session = self._connect(rng, sleep)
             ops, cumulative, fallback = self.mix.operations, self.cumulative, self.fallback
             workload, record, arrivals = self.workload, self.recorder.record, self.arrivals
             errors, think_ns = self.errors, self.think_ns
             perf_ns, top = time.perf_counter_ns, cumulative[-1]
+            # A thread has no hub to hand a turn to; a greenlet does, every few ms.
+            yield_every = float("inf") if in_thread else YIELD_EVERY_NS
             if self.start_ns is not None and self.start_ns > perf_ns():
-                drivers.pause((self.start_ns - perf_ns()) / 1e9)
+                sleep((self.start_ns - perf_ns()) / 1e9)
             last_yield = perf_ns()
-            while not self.stopped:
-                i = bisect.bisect_right(cumulative, rng.random() * top)
-                if i >= len(ops):
-                    i = len(ops) - 1
-                op = ops[i]
-                params = workload.params(op, rng)
-                if params is None:
-                    alt = fallback[i]
-                    if alt is None:
-                        drivers.pause(YIELD_PAUSE_S)
-                        continue
-                    i, op = alt, ops[alt]
+            while not (self.stopped or user.stop):
+                with guard:
+                    i = bisect.bisect_right(cumulative, rng.random() * top)
+                    if i >= len(ops):
+                        i = len(ops) - 1
+                    op = ops[i]
                     params = workload.params(op, rng)
-                    if params is None:
-                        continue
+                    if params is None and fallback[i] is not None:
+                        i = fallback[i]
+                        op = ops[i]
+                        params = workload.params(op, rng)
+                    slot = arrivals.take() if arrivals is not None and params is not None else 0
+                if params is None:  # nothing of arena's to delete yet
+                    sleep(YIELD_PAUSE_S)
+                    continue
                 if arrivals is not None:
-                    slot = arrivals.take()
                     wait_ns = slot - perf_ns()
                     if wait_ns > 0:
-                        drivers.pause(wait_ns / 1e9)
+                        sleep(wait_ns / 1e9)
                     lag_us = (perf_ns() - slot) // 1000
                     t0 = slot
                 else:
@@ -164,44 +180,48 @@ class LoadProcess:
                 try:
                     key = session.run(op, params)
                 except errors as exc:
-                    self.recorder.error(
-                        i, drivers.error_kind(exc, self.engine), drivers.describe(exc)
-                    )
+                    with guard:
+                        self.recorder.error(
+                            i, drivers.error_kind(exc, self.engine), drivers.describe(exc)
+                        )
                     if session.broken:
                         session.close()
-                        session = self._connect(rng)
+                        session = self._connect(rng, sleep)
                     continue
                 done = perf_ns()
-                record(i, (done - t0) // 1000)
-                if lag_us is not None:
-                    # Recorded with the latency, never alone: an operation cut off by the
-                    # stop (or failed) has no latency, so its lag would stand unmatched.
-                    self.recorder.record_lag(lag_us)
-                if op.kind == "insert":
-                    workload.remember_insert(op, params, key)
+                with guard:
+                    record(i, (done - t0) // 1000)
+                    if lag_us is not None:
+                        # Recorded with the latency, never alone: an operation cut off by the
+                        # stop (or failed) has no latency, so its lag would stand unmatched.
+                        self.recorder.record_lag(lag_us)
+                    if op.kind == "insert":
+                        workload.remember_insert(op, params, key)
                 if think_ns:
-                    drivers.pause(think_ns / 1e9)
+                    sleep(think_ns / 1e9)
                     last_yield = perf_ns()
-                elif done - last_yield > YIELD_EVERY_NS:
-                    drivers.pause(YIELD_PAUSE_S)
+                elif done - last_yield > yield_every:
+                    sleep(YIELD_PAUSE_S)
                     last_yield = perf_ns()
         finally:
-            self.users -= 1
-            drivers.ACTIVE_USERS[0] -= 1
+            with guard:
+                self.users -= 1
+                drivers.ACTIVE_USERS[0] -= 1
             if session is not None:
                 session.close()
 
-    def _connect(self, rng: random.Random) -> drivers.Session:
+    def _connect(self, rng: random.Random, sleep: Callable[[float], None]) -> drivers.Session:
         """Connect, retrying with a pause while the server refuses (each failure counted
         as an error of a pseudo-operation, so a dead server shows in the metrics)."""
         while True:
             try:
                 return self.session_class(self.engine, self.endpoint)
             except self.errors as exc:
-                self.recorder.error(
-                    "connect", drivers.error_kind(exc, self.engine), drivers.describe(exc)
-                )
-                drivers.pause(RECONNECT_BACKOFF_S * (0.5 + rng.random()))
+                with self.recorder.lock:
+                    self.recorder.error(
+                        "connect", drivers.error_kind(exc, self.engine), drivers.describe(exc)
+                    )
+                sleep(RECONNECT_BACKOFF_S * (0.5 + rng.random()))
 
 
 def make_process(plan: dict[str, Any], process_index: int = 0) -> Any:

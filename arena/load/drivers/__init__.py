@@ -38,6 +38,9 @@ class Session:
     """A DB-API connection plus how to run operations on it."""
 
     prepare = False
+    # True for a driver whose calls block their OS thread: `arena load` then runs each user
+    # in a thread of its own (arena/load/threads.py) rather than in a greenlet.
+    own_thread = False
 
     @classmethod
     def errors(cls, engine: Engine) -> tuple[type[BaseException], ...]:

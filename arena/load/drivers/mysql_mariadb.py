@@ -2,13 +2,15 @@
 prepared statements. https://mariadb.com/docs/connectors/mariadb-connector-python/
 
 The C library blocks the calling thread (it never goes through gevent's patched socket), so:
-- a user alone in its process (`--workers N` with N >= users) calls it directly, as
-  drivers/postgres.py does with libpq: nothing else needs the hub meanwhile, and the hot loop
+- `arena load` runs each user's whole loop in an OS thread of its own (`own_thread`, see
+  arena/load/threads.py), which calls the library directly, like a bare loop (the library
+  releases the GIL while it waits for the server);
+- a scenario user (a greenlet) alone in its process calls it directly too, as
+  drivers/postgres.py does with libpq: nothing else needs the hub meanwhile, and the loop
   hands the hub a turn every few milliseconds (heartbeats, stop messages, the shape's ticks);
-- several users in one process run each call in gevent's thread pool (real OS threads; the
-  library releases the GIL while it waits for the server), so they wait side by side and the
-  hub keeps running. https://www.gevent.org/api/gevent.threadpool.html
-benchmarks/load.py measures both against a bare loop and sysbench.
+- several scenario users in one process run each call in gevent's thread pool, so they wait
+  side by side and the hub keeps running. https://www.gevent.org/api/gevent.threadpool.html
+benchmarks/load.py measures these against a bare loop and sysbench.
 
 Each distinct statement gets a cursor of its own, made with prepared=True (the statement is
 prepared once, see `_execute`; a later execute's text is ignored, so a cursor never changes statements: one
@@ -27,6 +29,7 @@ from gevent.monkey import get_original
 
 from arena.errors import ArenaError, ErrorKind
 from arena.load.drivers import ACTIVE_USERS, Session, size_thread_pool
+from arena.load.threads import on_hub_thread
 
 if TYPE_CHECKING:
     from arena.engines.base import Engine
@@ -65,6 +68,8 @@ class _Raised:
 class MariaDBSession(Session):
     """One connection, one prepared cursor per statement; see the module's docstring."""
 
+    own_thread = True
+
     @classmethod
     def errors(cls, engine: Engine) -> tuple[type[BaseException], ...]:
         return (_module().Error,)
@@ -82,7 +87,9 @@ class MariaDBSession(Session):
         self.lost = False
         self.plain: Any = None  # the cursor of `execute`, made on first use
         self.closed = False
-        size_thread_pool(ACTIVE_USERS[0])  # a thread for every user's call (10 by default)
+        self.direct = not on_hub_thread()  # in a user's own thread: every call made here
+        if not self.direct:
+            size_thread_pool(ACTIVE_USERS[0])  # a thread for every user's call (10 by default)
         self.conn = self._call(self.connect)
 
     def connect(self) -> Any:
@@ -93,8 +100,9 @@ class MariaDBSession(Session):
         )  # fmt: skip
 
     def _call(self, fn: Any, *args: Any) -> Any:
-        """`fn(*args)` here when this user is alone in its process, else in an OS thread."""
-        if ACTIVE_USERS[0] <= 1:
+        """`fn(*args)` here when this user has an OS thread of its own or is alone in its
+        process, else in one of the pool's threads."""
+        if self.direct or ACTIVE_USERS[0] <= 1:
             return fn(*args)
         result = get_hub().threadpool.apply(self._locked, (fn, *args))
         if isinstance(result, _Raised):
