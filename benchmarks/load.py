@@ -9,7 +9,8 @@ pgbench's and sysbench's own data, then measures back to back:
   PostgreSQL  closed: pgbench -S -c 2 -j 2 -T D   vs  arena load, PK lookups, 2 users
               open:   pgbench -S -R RATE (Poisson) vs  arena load --tps RATE --arrival poisson
   MariaDB     closed: sysbench oltp_point_select --threads 2, a bare loop (2 processes, no
-                      arena) and arena load with 2 users, all three running sysbench's
+                      arena; and 2 threads of one process, the yardstick of arena's users
+                      sharing a process) and arena load with 2 users, all running sysbench's
                       point select (arena: as a custom operation), for each
                       MySQL-family load driver installed (mariadb = Connector/Python, C;
                       pymysql), chosen with ARENA_MYSQL_DRIVER
@@ -32,6 +33,7 @@ import glob
 import json
 import multiprocessing
 import os
+import queue
 import random
 import shutil
 import statistics
@@ -166,6 +168,21 @@ def _imports(module: str) -> bool:
     return True
 
 
+def _bare_threads(ep: dict, driver: str, seconds: float, clients: int, out: object) -> None:
+    """`clients` clients as OS threads of one process (arena's users sharing a process)."""
+    rates = queue.Queue()
+    start = threading.Barrier(clients)
+    threads = [
+        threading.Thread(target=_bare_user, args=(ep, driver, seconds, start, rates))
+        for _ in range(clients)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    out.put(sum(rates.get() for _ in threads))
+
+
 def _bare_user(ep: dict, driver: str, seconds: float, start: object, out: object) -> None:
     """One client: the driver's own cursor in a plain loop, the way arena's session uses it
     (mariadb: a binary-protocol prepared statement; pymysql: its text protocol)."""
@@ -278,6 +295,20 @@ def bare_loop(ep, driver: str, seconds: int, clients: int = 2) -> float:
     return sum(rates)
 
 
+def bare_threads(ep, driver: str, seconds: int, clients: int = 2) -> float:
+    """Queries per second of `clients` threads of one process running the PK lookup."""
+    endpoint = {"host": ep.host, "port": ep.port, "user": ep.user, "password": ep.password,
+                "database": ep.database}  # fmt: skip
+    out = multiprocessing.Queue()
+    proc = multiprocessing.Process(
+        target=_bare_threads, args=(endpoint, driver, seconds, clients, out)
+    )
+    proc.start()
+    rate = out.get(timeout=seconds + 60)
+    proc.join()
+    return rate
+
+
 # -- the run ------------------------------------------------------------------------------
 
 
@@ -383,6 +414,8 @@ def mariadb_part(root: Path, state: ProjectState, args, report: dict) -> None:
         for driver in drivers:
             with cpu_per_op(numbers, f"bare_{driver}", my.pid):
                 numbers[f"bare_{driver}"] = bare_loop(my, driver, d)
+            with cpu_per_op(numbers, f"bare_threads_{driver}", my.pid):
+                numbers[f"bare_threads_{driver}"] = bare_threads(my, driver, d)
             env = {"ARENA_MYSQL_DRIVER": driver}
             with cpu_per_op(numbers, f"arena_workers_{driver}", my.pid):
                 numbers[f"arena_workers_{driver}"] = arena_load(
@@ -416,6 +449,9 @@ def mariadb_part(root: Path, state: ProjectState, args, report: dict) -> None:
             "arena/sysbench": median_ratio(runs, workers, "sysbench"),
             "bare/sysbench": median_ratio(runs, bare, "sysbench"),
             "arena 1 process/bare": median_ratio(runs, f"arena_1proc_{driver}", bare),
+            "arena 1 process/bare threads": median_ratio(
+                runs, f"arena_1proc_{driver}", f"bare_threads_{driver}"
+            ),
         }
         report["mariadb_closed"][f"ratios_{driver}"] = ratios
         print(
@@ -424,6 +460,10 @@ def mariadb_part(root: Path, state: ProjectState, args, report: dict) -> None:
             f" | arena/bare {ratios['arena/bare']:.2f} (target >= 0.85), arena/sysbench "
             f"{ratios['arena/sysbench']:.2f} (target >= 0.50), bare/sysbench "
             f"{ratios['bare/sysbench']:.2f}, 1 process/bare {ratios['arena 1 process/bare']:.2f}"
+        )
+        print(
+            f"    bare loop, 2 threads of 1 process: {med[f'bare_threads_{driver}']:,.0f} | arena "
+            f"1 process / it {ratios['arena 1 process/bare threads']:.2f}"
         )
         print(
             f"    CPU µs per op: bare {cpu_text(med, bare)} | arena {args.workers} workers "
