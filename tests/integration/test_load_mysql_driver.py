@@ -15,6 +15,9 @@ import json
 import os
 import shutil
 import signal
+import socket
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -306,6 +309,63 @@ def test_a_statement_is_prepared_once_and_executed_after(table):
         assert rows == [(5, 7)]
     finally:
         session.close()
+
+
+def test_pymysql_in_a_user_thread_uses_a_blocking_socket_and_sees_a_lost_connection(table):
+    """`arena load` makes a PyMySQL session in the user's own OS thread: its socket is the
+    standard library's blocking one (drivers/mysql.py), made without gevent's hub."""
+    engine, endpoint = table
+    outcome: dict = {}
+
+    def user() -> None:
+        session = MySQLSession(engine, endpoint)
+        try:
+            outcome["socket"] = type(session.conn._sock)
+            select = op("pk_lookup", "SELECT v FROM t WHERE id = %s")
+            outcome["rows"] = session.run(op("x", "SELECT v FROM t ORDER BY id"), ())
+            try:
+                session.run(op("insert", "INSERT INTO t (v) VALUES (%s)"), (1,))
+            except Exception as exc:  # noqa: BLE001  inspected below
+                outcome["duplicate"] = exc
+            engine.execute(endpoint, f"KILL CONNECTION {int(session.conn.thread_id())}")
+            try:
+                session.run(select, (1,))
+            except Exception as exc:  # noqa: BLE001  inspected below
+                outcome["lost"] = exc
+            outcome["broken"] = session.broken
+        finally:
+            session.close()
+
+    thread = threading.Thread(target=user)
+    thread.start()
+    thread.join(timeout=30)
+    assert outcome["socket"] is socket.socket
+    # In a process Locust has patched, where the two kinds differ: gevent's socket on the
+    # hub's thread, the blocking one in a real thread.
+    probe = (
+        "import locust, json, os\n"
+        "from gevent.monkey import get_original\n"
+        "from arena.engines import get_engine\n"
+        "from arena.models import Endpoint\n"
+        "from arena.load.drivers.mysql import MySQLSession\n"
+        "ep = Endpoint.from_dict(json.loads(os.environ['ENDPOINT']))\n"
+        "engine = get_engine('mariadb')\n"
+        "kinds, done = [], get_original('_thread', 'allocate_lock')()\n"
+        "def make():\n"
+        "    s = MySQLSession(engine, ep); kinds.append(type(s.conn._sock).__module__); s.close()\n"
+        "make(); done.acquire()\n"
+        "get_original('_thread', 'start_new_thread')(lambda: (make(), done.release()), ())\n"
+        "done.acquire(); print(json.dumps(kinds))\n"
+    )
+    env = {**os.environ, "ENDPOINT": json.dumps(endpoint.to_dict())}  # not on a command line
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            timeout=60, env=env)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.splitlines()[-1]) == ["gevent._socket3", "socket"]
+    assert outcome["rows"] is None  # rows are read, no key asked for
+    assert engine.classify_error(outcome["duplicate"]) == ErrorKind.UNIQUE
+    assert engine.classify_error(outcome["lost"]) == ErrorKind.CONNECTION_LOST
+    assert outcome["broken"]
 
 
 def test_lock_timeout_and_deadlock_are_classified(table):
