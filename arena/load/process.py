@@ -172,6 +172,8 @@ class LoadProcess:
                     wait_ns = slot - perf_ns()
                     if wait_ns > 0:
                         sleep(wait_ns / 1e9)
+                        if self.stopped or user.stop:  # a thread is not killed in its sleep
+                            break
                     lag_us = (perf_ns() - slot) // 1000
                     t0 = slot
                 else:

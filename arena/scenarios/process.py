@@ -12,12 +12,14 @@ import bisect
 import itertools
 import random
 import time
+from collections.abc import Callable
 from typing import Any
 
 from arena.engines import get_engine
 from arena.load import drivers
 from arena.load.metrics import Recorder
 from arena.load.process import RECONNECT_BACKOFF_S, YIELD_EVERY_NS, YIELD_PAUSE_S, Arrivals
+from arena.load.threads import NEVER_STOPPED, UserStop, run_in_own_thread
 from arena.load.workload import read_pools
 from arena.models import Endpoint
 from arena.scenarios.executor import ABORTED, COMMITTED, Executor, ParamMaker, base36
@@ -76,68 +78,87 @@ class ScenarioProcess:
             self.arrivals.next_ns = self.start_ns
 
     def user_loop(self) -> None:
-        """One user's loop of workflow calls, until Locust stops it."""
+        """One user's loop of workflow calls, until Locust stops it; in an OS thread of its
+        own on a driver whose calls block their thread (as arena/load/process.py does)."""
         if self.stopped or not self.workflows:
             drivers.pause(0.05)
             return
-        user_index = next(self.user_counter)
+        if drivers.session_class(self.engine).own_thread:
+            run_in_own_thread(self._loop)
+        else:
+            self._loop(NEVER_STOPPED, drivers.pause, in_thread=False)
+
+    def _loop(self, user: UserStop, sleep: Callable[[float], None], in_thread: bool) -> None:
+        guard = self.recorder.lock  # what the users share, as in arena/load/process.py
+        with guard:
+            user_index = next(self.user_counter)
+            self.users += 1
+            drivers.ACTIVE_USERS[0] += 1
         rng = random.Random(f"{self.seed}:{user_index}")
         params = ParamMaker(
             self.pools, f"{self.salt}{base36(user_index)}", self.engine.scenario_binds_decimal
         )
-        self.users += 1
-        drivers.ACTIVE_USERS[0] += 1
         session = None
         perf_ns = time.perf_counter_ns
+        yield_every = float("inf") if in_thread else YIELD_EVERY_NS
         try:
-            session = self._connect(rng)
+            session = self._connect(rng, sleep)
             if self.start_ns is not None and self.start_ns > perf_ns():
-                drivers.pause((self.start_ns - perf_ns()) / 1e9)
+                sleep((self.start_ns - perf_ns()) / 1e9)
             last_yield = perf_ns()
             top = self.cumulative[-1]
-            while not self.stopped:
+            while not (self.stopped or user.stop):
                 i = min(bisect.bisect_right(self.cumulative, rng.random() * top),
                         len(self.workflows) - 1)  # fmt: skip
                 workflow = self.workflows[i]
                 values = params.make(workflow.workflow.params, rng)
                 if self.arrivals is not None:
-                    slot = self.arrivals.take()
+                    with guard:
+                        slot = self.arrivals.take()
                     wait_ns = slot - perf_ns()
                     if wait_ns > 0:
-                        drivers.pause(wait_ns / 1e9)
+                        sleep(wait_ns / 1e9)
+                        if self.stopped or user.stop:  # a thread is not killed in its sleep
+                            break
                     lag_us = (perf_ns() - slot) // 1000
                     t0 = slot
                 else:
                     lag_us, t0 = None, perf_ns()
-                outcome = self.executor.call(session, workflow, values, rng, drivers.pause)
+                outcome = self.executor.call(session, workflow, values, rng, sleep)
                 done = perf_ns()
-                for kind in outcome.retries:
-                    self.recorder.error(i, RETRY_PREFIX + kind)
-                if outcome.status == COMMITTED:
-                    self.recorder.record(i, (done - t0) // 1000)
-                    if lag_us is not None:
-                        self.recorder.record_lag(lag_us)
-                elif outcome.status == REJECTED:
-                    self.recorder.error(i, REJECTED, outcome.message)
-                elif outcome.status == ABORTED:
-                    self.recorder.error(i, f"abort {outcome.kind}", outcome.message)
+                with guard:
+                    self._record(i, outcome, done - t0, lag_us)
                 if outcome.reconnect:
                     session.close()
-                    session = self._connect(rng)
-                if done - last_yield > YIELD_EVERY_NS:
-                    drivers.pause(YIELD_PAUSE_S)
+                    session = self._connect(rng, sleep)
+                if done - last_yield > yield_every:
+                    sleep(YIELD_PAUSE_S)
                     last_yield = perf_ns()
         finally:
-            self.users -= 1
-            drivers.ACTIVE_USERS[0] -= 1
+            with guard:
+                self.users -= 1
+                drivers.ACTIVE_USERS[0] -= 1
             if session is not None:
                 session.close()
 
-    def _connect(self, rng: random.Random) -> drivers.Session:
+    def _record(self, i: int, outcome: Any, elapsed_ns: int, lag_us: int | None) -> None:
+        for kind in outcome.retries:
+            self.recorder.error(i, RETRY_PREFIX + kind)
+        if outcome.status == COMMITTED:
+            self.recorder.record(i, elapsed_ns // 1000)
+            if lag_us is not None:
+                self.recorder.record_lag(lag_us)
+        elif outcome.status == REJECTED:
+            self.recorder.error(i, REJECTED, outcome.message)
+        elif outcome.status == ABORTED:
+            self.recorder.error(i, f"abort {outcome.kind}", outcome.message)
+
+    def _connect(self, rng: random.Random, sleep: Callable[[float], None]) -> drivers.Session:
         while True:
             try:
                 return drivers.open_session(self.engine, self.endpoint)
             except self.errors as exc:
                 kind = drivers.error_kind(exc, self.engine)
-                self.recorder.error("connect", kind, drivers.describe(exc))
-                drivers.pause(RECONNECT_BACKOFF_S * (0.5 + rng.random()))
+                with self.recorder.lock:
+                    self.recorder.error("connect", kind, drivers.describe(exc))
+                sleep(RECONNECT_BACKOFF_S * (0.5 + rng.random()))
