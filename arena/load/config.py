@@ -31,6 +31,11 @@ class LoadConfig:
     def processes(self) -> int:
         return max(1, self.workers + self.remote_workers)
 
+    @property
+    def users_per_process(self) -> int:
+        """The most users one process gets (Locust spreads them evenly)."""
+        return -(-self.shape.max_users // self.processes)
+
     def describe(self) -> dict[str, Any]:
         return {
             "shape": self.shape.name,

@@ -123,6 +123,8 @@ def plan_for(target: LoadTarget, config: LoadConfig, run_key: str) -> dict[str, 
         "arrival": config.arrival,
         "think_time": config.think_time,
         "driver": target.driver,
+        # the most users one process gets (Session.own_thread decides on it)
+        "users_per_process": config.users_per_process,
         # the same for every engine of a run, different from the last run (unique text)
         "salt": hashlib.sha1(run_key.split(":")[0].encode()).hexdigest()[:6],
         **(target.plan_extra or {}),

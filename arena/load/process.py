@@ -105,6 +105,7 @@ class LoadProcess:
         # The driver the master picked (Engine.load_driver), the same in every process.
         self.session_class = drivers.session_class(self.engine, plan.get("driver"))
         self.errors = self.session_class.errors(self.engine)
+        self.own_thread = self.session_class.own_thread(int(plan.get("users_per_process", 1)))
 
     def begin_at(self, wall_time: float) -> None:
         """Users start work at this wall-clock time (the same moment in every process), and
@@ -126,7 +127,7 @@ class LoadProcess:
         own, outside gevent's hub; the rest loop in the greenlet."""
         if self.stopped:
             return
-        if self.session_class.own_thread:
+        if self.own_thread:
             run_in_own_thread(self._loop)
         else:
             self._loop(NEVER_STOPPED, drivers.pause, in_thread=False)

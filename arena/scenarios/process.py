@@ -53,7 +53,9 @@ class ScenarioProcess:
             pools, _ = read_pools(self.engine, conn, self.schema, tables)
         finally:
             conn.close()
-        self.errors = drivers.session_class(self.engine).errors(self.engine)
+        session_class = drivers.session_class(self.engine)
+        self.errors = session_class.errors(self.engine)
+        self.own_thread = session_class.own_thread(int(plan.get("users_per_process", 1)))
         policy = RetryPolicy(retries=int(scenario.get("retries", 3)))
         self.executor = Executor(self.engine, scenario["isolation"], policy, self.errors)
         self.pools = pools
@@ -83,7 +85,7 @@ class ScenarioProcess:
         if self.stopped or not self.workflows:
             drivers.pause(0.05)
             return
-        if drivers.session_class(self.engine).own_thread:
+        if self.own_thread:
             run_in_own_thread(self._loop)
         else:
             self._loop(NEVER_STOPPED, drivers.pause, in_thread=False)

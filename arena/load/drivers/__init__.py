@@ -38,9 +38,13 @@ class Session:
     """A DB-API connection plus how to run operations on it."""
 
     prepare = False
-    # True for a driver whose calls block their OS thread: `arena load` then runs each user
-    # in a thread of its own (arena/load/threads.py) rather than in a greenlet.
-    own_thread = False
+
+    @classmethod
+    def own_thread(cls, users_per_process: int) -> bool:
+        """Whether `arena load` runs each user in an OS thread of its own
+        (arena/load/threads.py) rather than in a greenlet: for a driver whose calls block
+        their thread, given the most users a process will have."""
+        return False
 
     @classmethod
     def errors(cls, engine: Engine) -> tuple[type[BaseException], ...]:

@@ -2,11 +2,11 @@
 absent (drivers/mysql_mariadb.py) or ARENA_MYSQL_DRIVER=pymysql picks it
 (Engine.load_driver).
 
-`arena load` runs each PyMySQL user in an OS thread of its own (`own_thread`, see
-arena/load/threads.py) over a plain blocking socket, like a bare loop: over gevent's patched
-socket every read went through the hub, which cost the client 16 µs a query more than a
-bare loop (35 against 19, benchmarks/load.py). A scenario's user (a greenlet) keeps gevent's
-cooperative socket.
+`arena load` runs a PyMySQL user alone in its process (`--workers N` with N >= users) in an
+OS thread of its own (`own_thread`, see arena/load/threads.py) over a plain blocking socket,
+like a bare loop: over gevent's patched socket every read went through the hub, which cost
+the client 16 µs a query more than a bare loop (35 against 19, benchmarks/load.py). Users
+sharing a process stay greenlets on gevent's cooperative socket.
 """
 
 from __future__ import annotations
@@ -47,7 +47,11 @@ def blocking_connection(host: str, port: int) -> Any:
 
 
 class MySQLSession(Session):
-    own_thread = True
+    @classmethod
+    def own_thread(cls, users_per_process: int) -> bool:
+        # Pure Python holds the GIL: two PyMySQL threads in one process convoy on it (2
+        # users: 14.5k/s in threads, 27-30k as greenlets), so only a user alone gets one.
+        return users_per_process <= 1
 
     @classmethod
     def with_driver(cls, driver: str) -> type[Session]:

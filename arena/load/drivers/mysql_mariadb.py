@@ -68,7 +68,9 @@ class _Raised:
 class MariaDBSession(Session):
     """One connection, one prepared cursor per statement; see the module's docstring."""
 
-    own_thread = True
+    @classmethod
+    def own_thread(cls, users_per_process: int) -> bool:
+        return True  # C: it releases the GIL while it waits, so threads overlap
 
     @classmethod
     def errors(cls, engine: Engine) -> tuple[type[BaseException], ...]:
