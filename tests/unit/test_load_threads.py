@@ -4,6 +4,7 @@ back to the user's greenlet."""
 
 from __future__ import annotations
 
+import ctypes
 import threading
 import time
 
@@ -67,11 +68,17 @@ def test_the_drain_loses_nothing_threads_record_meanwhile():
     assert lag == 3 * per_thread
 
 
+def timer_slack_ns() -> int:
+    """The calling thread's timer slack (prctl PR_GET_TIMERSLACK)."""
+    return ctypes.CDLL(None).prctl(30, 0, 0, 0, 0)
+
+
 def test_a_user_thread_runs_off_the_hub_and_a_kill_stops_it():
     seen: dict = {}
 
     def loop(user, sleep, in_thread):
         seen["on_hub"] = on_hub_thread()
+        seen["slack"] = timer_slack_ns()
         seen["in_thread"] = in_thread
         calls = 0
         while not user.stop and calls < 10_000:  # bounded: a kill must end it long before
@@ -89,6 +96,9 @@ def test_a_user_thread_runs_off_the_hub_and_a_kill_stops_it():
     while "ended" not in seen and time.monotonic() < deadline:
         gevent.sleep(0.01)
     assert seen["on_hub"] is False and seen["in_thread"] is True
+    # Its sleeps wake on time; the hub's thread keeps its own slack.
+    assert seen["slack"] == 1
+    assert timer_slack_ns() > 1  # 50,000 by default
     assert seen["ended"] - killed < 0.5 and seen["calls"] < 10_000
 
 
