@@ -278,10 +278,15 @@ def cpu_per_op(numbers: dict[str, float], key: str, server_pid: int | None):
         numbers[f"{key}_server_us"] = sum(sv for _, _, sv in load) / seconds / rate * 1e6
 
 
+def connect_args(ep) -> dict:
+    """The bare loop's connect() arguments, as plain data for its processes."""
+    return {"host": ep.host, "port": ep.port, "user": ep.user, "password": ep.password,
+            "database": ep.database}  # fmt: skip
+
+
 def bare_loop(ep, driver: str, seconds: int, clients: int = 2) -> float:
     """Queries per second of `clients` processes running the PK lookup with no arena."""
-    endpoint = {"host": ep.host, "port": ep.port, "user": ep.user, "password": ep.password,
-                "database": ep.database}  # fmt: skip
+    endpoint = connect_args(ep)
     start, out = multiprocessing.Barrier(clients), multiprocessing.Queue()
     procs = [
         multiprocessing.Process(target=_bare_user, args=(endpoint, driver, seconds, start, out))
@@ -297,8 +302,7 @@ def bare_loop(ep, driver: str, seconds: int, clients: int = 2) -> float:
 
 def bare_threads(ep, driver: str, seconds: int, clients: int = 2) -> float:
     """Queries per second of `clients` threads of one process running the PK lookup."""
-    endpoint = {"host": ep.host, "port": ep.port, "user": ep.user, "password": ep.password,
-                "database": ep.database}  # fmt: skip
+    endpoint = connect_args(ep)
     out = multiprocessing.Queue()
     proc = multiprocessing.Process(
         target=_bare_threads, args=(endpoint, driver, seconds, clients, out)

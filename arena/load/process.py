@@ -71,7 +71,45 @@ def tables_touched(mix: CompiledMix) -> set[str]:
     return names
 
 
-class LoadProcess:
+class ProcessUsers:
+    """What a process's users share, for LoadProcess and the scenario suites' process: the
+    load driver, where each user runs (a greenlet, or an OS thread of its own for a driver
+    whose calls block their thread: Session.own_thread), and connecting with retries.
+    A subclass sets `engine`, `endpoint` and `recorder` and writes `_loop`."""
+
+    engine: Any
+    endpoint: Endpoint
+    recorder: Recorder
+
+    def _use_driver(self, plan: dict[str, Any], driver: str | None) -> None:
+        self.session_class = drivers.session_class(self.engine, driver)
+        self.errors = self.session_class.errors(self.engine)
+        self.own_thread = self.session_class.own_thread(int(plan.get("users_per_process", 1)))
+
+    def _run_user(self) -> None:
+        if self.own_thread:
+            run_in_own_thread(self._loop)
+        else:
+            self._loop(NEVER_STOPPED, drivers.pause, in_thread=False)
+
+    def _loop(self, user: UserStop, sleep: Callable[[float], None], in_thread: bool) -> None:
+        raise NotImplementedError
+
+    def _connect(self, rng: random.Random, sleep: Callable[[float], None]) -> drivers.Session:
+        """Connect, retrying with a pause while the server refuses (each failure counted
+        as an error of a pseudo-operation, so a dead server shows in the metrics)."""
+        while True:
+            try:
+                return self.session_class(self.engine, self.endpoint)
+            except self.errors as exc:
+                with self.recorder.lock:
+                    self.recorder.error(
+                        "connect", drivers.error_kind(exc, self.engine), drivers.describe(exc)
+                    )
+                sleep(RECONNECT_BACKOFF_S * (0.5 + rng.random()))
+
+
+class LoadProcess(ProcessUsers):
     """One engine's load inside one process."""
 
     def __init__(self, plan: dict[str, Any], process_index: int = 0) -> None:
@@ -103,9 +141,7 @@ class LoadProcess:
         self.stopped = False
         self.start_ns: int | None = None
         # The driver the master picked (Engine.load_driver), the same in every process.
-        self.session_class = drivers.session_class(self.engine, plan.get("driver"))
-        self.errors = self.session_class.errors(self.engine)
-        self.own_thread = self.session_class.own_thread(int(plan.get("users_per_process", 1)))
+        self._use_driver(plan, plan.get("driver"))
 
     def begin_at(self, wall_time: float) -> None:
         """Users start work at this wall-clock time (the same moment in every process), and
@@ -127,10 +163,7 @@ class LoadProcess:
         own, outside gevent's hub; the rest loop in the greenlet."""
         if self.stopped:
             return
-        if self.own_thread:
-            run_in_own_thread(self._loop)
-        else:
-            self._loop(NEVER_STOPPED, drivers.pause, in_thread=False)
+        self._run_user()
 
     def _loop(self, user: UserStop, sleep: Callable[[float], None], in_thread: bool) -> None:
         """The hot loop. In a thread, everything it shares with the process's other users
@@ -212,19 +245,6 @@ class LoadProcess:
                 drivers.ACTIVE_USERS[0] -= 1
             if session is not None:
                 session.close()
-
-    def _connect(self, rng: random.Random, sleep: Callable[[float], None]) -> drivers.Session:
-        """Connect, retrying with a pause while the server refuses (each failure counted
-        as an error of a pseudo-operation, so a dead server shows in the metrics)."""
-        while True:
-            try:
-                return self.session_class(self.engine, self.endpoint)
-            except self.errors as exc:
-                with self.recorder.lock:
-                    self.recorder.error(
-                        "connect", drivers.error_kind(exc, self.engine), drivers.describe(exc)
-                    )
-                sleep(RECONNECT_BACKOFF_S * (0.5 + rng.random()))
 
 
 def make_process(plan: dict[str, Any], process_index: int = 0) -> Any:

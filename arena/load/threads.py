@@ -1,5 +1,6 @@
 """Load users in OS threads of their own, for drivers whose calls block the calling thread
-(MariaDB Connector/Python: C, never through gevent's patched socket).
+(MariaDB Connector/Python: C, never through gevent's patched socket; PyMySQL on a plain
+blocking socket when a user is alone in its process).
 
 In a greenlet, such a call stops every other user of the process until it returns; handing
 each call to gevent's thread pool instead costs two cross-thread wake-ups per query, which

@@ -18,8 +18,8 @@ from typing import Any
 from arena.engines import get_engine
 from arena.load import drivers
 from arena.load.metrics import Recorder
-from arena.load.process import RECONNECT_BACKOFF_S, YIELD_EVERY_NS, YIELD_PAUSE_S, Arrivals
-from arena.load.threads import NEVER_STOPPED, UserStop, run_in_own_thread
+from arena.load.process import YIELD_EVERY_NS, YIELD_PAUSE_S, Arrivals, ProcessUsers
+from arena.load.threads import UserStop
 from arena.load.workload import read_pools
 from arena.models import Endpoint
 from arena.scenarios.executor import ABORTED, COMMITTED, Executor, ParamMaker, base36
@@ -36,7 +36,7 @@ def compiled_workflows(plan: dict[str, Any], engine: Any, schema: Schema | None)
     return [compile_workflow(w, engine, schema) for w in chosen]
 
 
-class ScenarioProcess:
+class ScenarioProcess(ProcessUsers):
     """One engine's suite inside one process."""
 
     def __init__(self, plan: dict[str, Any], process_index: int = 0) -> None:
@@ -53,9 +53,7 @@ class ScenarioProcess:
             pools, _ = read_pools(self.engine, conn, self.schema, tables)
         finally:
             conn.close()
-        session_class = drivers.session_class(self.engine)
-        self.errors = session_class.errors(self.engine)
-        self.own_thread = session_class.own_thread(int(plan.get("users_per_process", 1)))
+        self._use_driver(plan, None)  # Engine.load_driver's pick
         policy = RetryPolicy(retries=int(scenario.get("retries", 3)))
         self.executor = Executor(self.engine, scenario["isolation"], policy, self.errors)
         self.pools = pools
@@ -85,10 +83,7 @@ class ScenarioProcess:
         if self.stopped or not self.workflows:
             drivers.pause(0.05)
             return
-        if self.own_thread:
-            run_in_own_thread(self._loop)
-        else:
-            self._loop(NEVER_STOPPED, drivers.pause, in_thread=False)
+        self._run_user()
 
     def _loop(self, user: UserStop, sleep: Callable[[float], None], in_thread: bool) -> None:
         guard = self.recorder.lock  # what the users share, as in arena/load/process.py
@@ -154,13 +149,3 @@ class ScenarioProcess:
             self.recorder.error(i, REJECTED, outcome.message)
         elif outcome.status == ABORTED:
             self.recorder.error(i, f"abort {outcome.kind}", outcome.message)
-
-    def _connect(self, rng: random.Random, sleep: Callable[[float], None]) -> drivers.Session:
-        while True:
-            try:
-                return drivers.open_session(self.engine, self.endpoint)
-            except self.errors as exc:
-                kind = drivers.error_kind(exc, self.engine)
-                with self.recorder.lock:
-                    self.recorder.error("connect", kind, drivers.describe(exc))
-                sleep(RECONNECT_BACKOFF_S * (0.5 + rng.random()))

@@ -11,6 +11,7 @@ sharing a process stay greenlets on gevent's cooperative socket.
 
 from __future__ import annotations
 
+import socket
 from typing import TYPE_CHECKING, Any
 
 from gevent.monkey import get_original
@@ -22,7 +23,6 @@ if TYPE_CHECKING:
     from arena.engines.base import Engine
 
 CONNECT_TIMEOUT_S = 5
-_socket_module = __import__("socket")
 _blocking_socket = get_original("socket", "socket")
 _getaddrinfo = get_original("socket", "getaddrinfo")
 
@@ -31,7 +31,7 @@ def blocking_connection(host: str, port: int) -> Any:
     """A connected TCP socket of the standard library's own class (gevent's is what
     `socket.socket` is once Locust has patched the process)."""
     error: OSError | None = None
-    for family, kind, proto, _, address in _getaddrinfo(host, port, 0, _socket_module.SOCK_STREAM):
+    for family, kind, proto, _, address in _getaddrinfo(host, port, 0, socket.SOCK_STREAM):
         sock = _blocking_socket(family, kind, proto)
         try:
             sock.settimeout(CONNECT_TIMEOUT_S)
@@ -40,8 +40,8 @@ def blocking_connection(host: str, port: int) -> Any:
             sock.close()
             error = exc
             continue
-        sock.setsockopt(_socket_module.IPPROTO_TCP, _socket_module.TCP_NODELAY, 1)
-        sock.setsockopt(_socket_module.SOL_SOCKET, _socket_module.SO_KEEPALIVE, 1)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
         return sock
     raise error or OSError(f"no address for {host}:{port}")
 

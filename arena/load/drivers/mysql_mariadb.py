@@ -137,7 +137,8 @@ class MariaDBSession(Session):
         # went through mariadb_stmt_execute_direct: PREPARE + EXECUTE + CLOSE on the server
         # each time (Com_stmt_prepare per query), twice the server's and the client's CPU of
         # a prepared statement reused, as sysbench does. Cleared, the next execute is a bare
-        # COM_STMT_EXECUTE; tests/load/test_mariadb_driver.py counts the server's commands.
+        # COM_STMT_EXECUTE; tests/integration/test_load_mysql_driver.py counts the server's
+        # commands.
         cur._reprepare = False
         if cur.description is not None:
             rows = cur.fetchall()  # a client that asks for rows reads them
